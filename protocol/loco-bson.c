@@ -161,7 +161,8 @@ loco_bson_check(const uint8_t *data, size_t len, struct loco_error *err)
 			break;
 		default: /* 0x0f code with scope, and anything unknown */
 			loco_error_set(err, LOCO_ERR_MALFORMED,
-			    "unsupported BSON element type 0x%02x at offset %zu",
+			    "unsupported BSON element type 0x%02x at offset "
+			    "%zu",
 			    type, p);
 			return -1;
 		}
@@ -202,8 +203,8 @@ loco_bson_iter_i64(const bson_iter_t *it, int64_t *out)
 	case BSON_TYPE_DOUBLE:
 		d = bson_iter_double(it);
 		/* 2^63 itself is out of range; -2^63 is representable. */
-		if (!isfinite(d) || d != floor(d) || d < -9223372036854775808.0 ||
-		    d >= 9223372036854775808.0)
+		if (!isfinite(d) || d != floor(d) ||
+		    d < -9223372036854775808.0 || d >= 9223372036854775808.0)
 			return -1;
 		*out = (int64_t)d;
 		return 1;
@@ -527,7 +528,7 @@ loco_bson_append_i32_array(bson_t *doc, const char *key, const int32_t *v,
 }
 
 void
-loco_bson_append_str_array(bson_t *doc, const char *key, char *const *v,
+loco_bson_append_str_array(bson_t *doc, const char *key, const char *const *v,
     size_t n)
 {
 	bson_t arr;

@@ -47,8 +47,8 @@ int loco_bson_get_str(const bson_t *doc, const char *key, char **out);
 int loco_bson_get_doc(const bson_t *doc, const char *key, bson_t *out);
 int loco_bson_get_array(const bson_t *doc, const char *key, bson_t *out);
 /* Binary of any subtype: *data points into doc. */
-int loco_bson_get_bin(const bson_t *doc, const char *key,
-    const uint8_t **data, uint32_t *len);
+int loco_bson_get_bin(const bson_t *doc, const char *key, const uint8_t **data,
+    uint32_t *len);
 /* *out is a malloc'd array (NULL when empty); every element must read as
  * an integer or the call fails with -1. */
 int loco_bson_get_i64_array(const bson_t *doc, const char *key, int64_t **out,
@@ -90,12 +90,12 @@ int loco_bson_opt_str_array(const bson_t *doc, const char *what,
     const char *key, char ***out, size_t *n, struct loco_error *err);
 
 /* Writers: ids always as int64 (LOCO.md decision 4). */
-void loco_bson_append_i64_array(bson_t *doc, const char *key,
-    const int64_t *v, size_t n);
-void loco_bson_append_i32_array(bson_t *doc, const char *key,
-    const int32_t *v, size_t n);
+void loco_bson_append_i64_array(bson_t *doc, const char *key, const int64_t *v,
+    size_t n);
+void loco_bson_append_i32_array(bson_t *doc, const char *key, const int32_t *v,
+    size_t n);
 void loco_bson_append_str_array(bson_t *doc, const char *key,
-    char *const *v, size_t n);
+    const char *const *v, size_t n);
 /* Append s, or "" when s is NULL (peers expect the key present). */
 void loco_bson_append_str(bson_t *doc, const char *key, const char *s);
 

@@ -60,22 +60,22 @@ const char *
 loco_error_code_name(enum loco_error_code code)
 {
 	static const char *const names[] = {
-		[LOCO_ERR_NONE] = "none",
-		[LOCO_ERR_MALFORMED] = "malformed",
-		[LOCO_ERR_TOO_LARGE] = "too-large",
-		[LOCO_ERR_CRYPTO] = "crypto",
-		[LOCO_ERR_HANDSHAKE] = "handshake",
-		[LOCO_ERR_MISSING] = "missing",
-		[LOCO_ERR_TYPE] = "type",
-		[LOCO_ERR_RANGE] = "range",
-		[LOCO_ERR_IO] = "io",
-		[LOCO_ERR_TLS] = "tls",
-		[LOCO_ERR_RESOLVE] = "resolve",
-		[LOCO_ERR_TIMEOUT] = "timeout",
-		[LOCO_ERR_CLOSED] = "closed",
-		[LOCO_ERR_STATUS] = "status",
-		[LOCO_ERR_BUSY] = "busy",
-		[LOCO_ERR_CONFIG] = "config",
+	    [LOCO_ERR_NONE] = "none",
+	    [LOCO_ERR_MALFORMED] = "malformed",
+	    [LOCO_ERR_TOO_LARGE] = "too-large",
+	    [LOCO_ERR_CRYPTO] = "crypto",
+	    [LOCO_ERR_HANDSHAKE] = "handshake",
+	    [LOCO_ERR_MISSING] = "missing",
+	    [LOCO_ERR_TYPE] = "type",
+	    [LOCO_ERR_RANGE] = "range",
+	    [LOCO_ERR_IO] = "io",
+	    [LOCO_ERR_TLS] = "tls",
+	    [LOCO_ERR_RESOLVE] = "resolve",
+	    [LOCO_ERR_TIMEOUT] = "timeout",
+	    [LOCO_ERR_CLOSED] = "closed",
+	    [LOCO_ERR_STATUS] = "status",
+	    [LOCO_ERR_BUSY] = "busy",
+	    [LOCO_ERR_CONFIG] = "config",
 	};
 
 	if ((unsigned)code >= sizeof names / sizeof names[0] ||

@@ -11,21 +11,21 @@
 
 enum loco_error_code {
 	LOCO_ERR_NONE = 0,
-	LOCO_ERR_MALFORMED,	/* bytes that are not what LOCO says */
-	LOCO_ERR_TOO_LARGE,	/* a body or frame over its limit */
-	LOCO_ERR_CRYPTO,	/* OpenSSL failure, bad tag, bad key */
-	LOCO_ERR_HANDSHAKE,	/* secure-layer handshake refused */
-	LOCO_ERR_MISSING,	/* a required field is absent */
-	LOCO_ERR_TYPE,		/* a field has the wrong BSON type */
-	LOCO_ERR_RANGE,		/* a value outside what we accept */
-	LOCO_ERR_IO,		/* socket error or EOF */
-	LOCO_ERR_TLS,		/* TLS handshake or verification */
-	LOCO_ERR_RESOLVE,	/* host name lookup */
-	LOCO_ERR_TIMEOUT,	/* a request or connect timed out */
-	LOCO_ERR_CLOSED,	/* the connection was closed first */
-	LOCO_ERR_STATUS,	/* the peer answered with status != 0 */
-	LOCO_ERR_BUSY,		/* no free packet id or queue full */
-	LOCO_ERR_CONFIG,	/* bad parameter from our own caller */
+	LOCO_ERR_MALFORMED, /* bytes that are not what LOCO says */
+	LOCO_ERR_TOO_LARGE, /* a body or frame over its limit */
+	LOCO_ERR_CRYPTO,    /* OpenSSL failure, bad tag, bad key */
+	LOCO_ERR_HANDSHAKE, /* secure-layer handshake refused */
+	LOCO_ERR_MISSING,   /* a required field is absent */
+	LOCO_ERR_TYPE,      /* a field has the wrong BSON type */
+	LOCO_ERR_RANGE,     /* a value outside what we accept */
+	LOCO_ERR_IO,        /* socket error or EOF */
+	LOCO_ERR_TLS,       /* TLS handshake or verification */
+	LOCO_ERR_RESOLVE,   /* host name lookup */
+	LOCO_ERR_TIMEOUT,   /* a request or connect timed out */
+	LOCO_ERR_CLOSED,    /* the connection was closed first */
+	LOCO_ERR_STATUS,    /* the peer answered with status != 0 */
+	LOCO_ERR_BUSY,      /* no free packet id or queue full */
+	LOCO_ERR_CONFIG,    /* bad parameter from our own caller */
 };
 
 struct loco_error {

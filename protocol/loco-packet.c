@@ -100,7 +100,7 @@ int
 loco_packet_encode(struct evbuffer *out, uint32_t packet_id, int16_t status,
     const char *method, const bson_t *body, struct loco_error *err)
 {
-	static const uint8_t empty[LOCO_EMPTY_BODY_LEN] = { 5, 0, 0, 0, 0 };
+	static const uint8_t empty[LOCO_EMPTY_BODY_LEN] = {5, 0, 0, 0, 0};
 	struct loco_header hdr;
 	uint8_t raw[LOCO_HDR_LEN];
 	const uint8_t *data = empty;
@@ -132,16 +132,16 @@ loco_packet_encode(struct evbuffer *out, uint32_t packet_id, int16_t status,
 }
 
 int
-loco_packet_parse(struct evbuffer *in, size_t max_body,
-    struct loco_packet *pkt, struct loco_error *err)
+loco_packet_parse(struct evbuffer *in, size_t max_body, struct loco_packet *pkt,
+    struct loco_error *err)
 {
 	uint8_t raw[LOCO_HDR_LEN];
 	struct loco_header hdr;
 	const uint8_t *data;
 	bson_t view;
 	bson_error_t berr;
-	struct loco_error berr2 = { LOCO_ERR_MALFORMED, 0,
-	    "body is not a BSON document" };
+	struct loco_error berr2 = {LOCO_ERR_MALFORMED, 0,
+	    "body is not a BSON document"};
 
 	if (evbuffer_get_length(in) < LOCO_HDR_LEN)
 		return 0;

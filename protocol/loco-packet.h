@@ -63,9 +63,8 @@ int loco_header_decode(const uint8_t in[LOCO_HDR_LEN], struct loco_header *hdr,
  * Returns 0, or -1 if the method is empty/invalid or the body is larger
  * than UINT32_MAX.
  */
-int loco_packet_encode(struct evbuffer *out, uint32_t packet_id,
-    int16_t status, const char *method, const bson_t *body,
-    struct loco_error *err);
+int loco_packet_encode(struct evbuffer *out, uint32_t packet_id, int16_t status,
+    const char *method, const bson_t *body, struct loco_error *err);
 
 /*
  * Try to take one packet from the front of in.

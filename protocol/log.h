@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 enum log_level {
-	LOG_LEVEL_WARN = 0, /* warnings and errors only */
-	LOG_LEVEL_INFO = 1, /* default: state changes */
+	LOG_LEVEL_WARN = 0,  /* warnings and errors only */
+	LOG_LEVEL_INFO = 1,  /* default: state changes */
 	LOG_LEVEL_DEBUG = 2, /* -v */
 	LOG_LEVEL_TRACE = 3, /* -vv: redacted wire traces */
 };

@@ -24,8 +24,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "-V") == 0 ||
-	    strcmp(argv[1], "--version") == 0)) {
+	if (argc == 2 &&
+	    (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("locoircd %s (libevent %s, %s, libbson %s, SQLite %s)\n",
 		    PACKAGE_VERSION, event_get_version(),
 		    OpenSSL_version(OPENSSL_VERSION), bson_get_version(),

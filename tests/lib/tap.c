@@ -249,9 +249,9 @@ tap_hex(const char *hex, size_t *len)
 			fprintf(stderr, "tap_hex: bad digit '%c'\n", *hex);
 			abort();
 		}
-		v = isdigit((unsigned char)*hex) ?
-		    *hex - '0' :
-		    tolower((unsigned char)*hex) - 'a' + 10;
+		v = isdigit((unsigned char)*hex)
+		    ? *hex - '0'
+		    : tolower((unsigned char)*hex) - 'a' + 10;
 		if (hi < 0)
 			hi = v;
 		else {
