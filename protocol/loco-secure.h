@@ -34,9 +34,9 @@ enum loco_cipher {
 
 /* key_encrypt_type words: all mean RSA-OAEP with SHA-1 and MGF1-SHA-1. */
 enum loco_key_encrypt {
-	LOCO_KEY_ENCRYPT_OAEP_LEGACY = 12, /* with CFB, node-kakao era */
+	LOCO_KEY_ENCRYPT_OAEP_LEGACY = 12,  /* with CFB, node-kakao era */
 	LOCO_KEY_ENCRYPT_OAEP_LEGACY2 = 15, /* with CFB, later */
-	LOCO_KEY_ENCRYPT_OAEP = 16, /* with GCM, current */
+	LOCO_KEY_ENCRYPT_OAEP = 16,         /* with GCM, current */
 };
 
 /* One direction-agnostic session: the AES key and cipher of a connection. */
@@ -62,7 +62,8 @@ struct loco_secure *loco_secure_server_new(EVP_PKEY *priv,
     enum loco_cipher cipher, const uint8_t in[LOCO_HANDSHAKE_LEN],
     struct loco_error *err);
 
-/* A session over a known key, for tests and tools. */
+/* A session over a known key, for tests and tools; NULL for an unknown
+ * cipher. The key is copied. */
 struct loco_secure *loco_secure_new_with_key(enum loco_cipher cipher,
     const uint8_t key[LOCO_AES_KEY_LEN]);
 

@@ -21,7 +21,7 @@ static enum log_level log_level = LOG_LEVEL_INFO;
 static bool log_syslog;
 
 static void log_vwrite(int prio, const char *prefix, const char *fmt,
-    va_list ap, const char *suffix);
+    va_list ap, const char *suffix) __attribute__((format(printf, 3, 0)));
 static void log_event_cb(int severity, const char *msg);
 
 void
