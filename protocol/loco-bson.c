@@ -493,6 +493,26 @@ loco_bson_opt_str_array(const bson_t *doc, const char *what, const char *key,
 	    "an array of strings", err);
 }
 
+int
+loco_bson_lax_i32(const bson_t *doc, const char *key, int32_t *out)
+{
+	int32_t v;
+
+	if (loco_bson_get_i32(doc, key, &v) == 1)
+		*out = v;
+	return 0;
+}
+
+int
+loco_bson_lax_i64(const bson_t *doc, const char *key, int64_t *out)
+{
+	int64_t v;
+
+	if (loco_bson_get_i64(doc, key, &v) == 1)
+		*out = v;
+	return 0;
+}
+
 void
 loco_bson_append_i64_array(bson_t *doc, const char *key, const int64_t *v,
     size_t n)

@@ -89,6 +89,15 @@ int loco_bson_opt_i64_array(const bson_t *doc, const char *what,
 int loco_bson_opt_str_array(const bson_t *doc, const char *what,
     const char *key, char ***out, size_t *n, struct loco_error *err);
 
+/*
+ * Keys whose meaning nobody knows (LOCO.md marks them "unknown"): read the
+ * value when it is an integer, ignore it otherwise. A peer changing the type
+ * of a key we never act on must not make the whole body undecodable.
+ * Always return 0, so they sit in the same || chains as the opt_ forms.
+ */
+int loco_bson_lax_i32(const bson_t *doc, const char *key, int32_t *out);
+int loco_bson_lax_i64(const bson_t *doc, const char *key, int64_t *out);
+
 /* Writers: ids always as int64 (LOCO.md decision 4). */
 void loco_bson_append_i64_array(bson_t *doc, const char *key, const int64_t *v,
     size_t n);

@@ -39,8 +39,6 @@ static const struct {
 /* LOGINLIST rp: nobody knows its meaning (LOCO.md 6.14). */
 static const uint8_t loginlist_rp[6] = {0x00, 0x00, 0xff, 0xff, 0x00, 0x00};
 
-static void prefix_error(struct loco_error *err, const char *what,
-    const char *key);
 static int decode_doc_array(const bson_t *doc, const char *what,
     const char *key, size_t size, elem_decode_cb dec, elem_release_cb rel,
     void **out, size_t *n, struct loco_error *err);
@@ -99,19 +97,6 @@ static int display_member_decode_cb(const bson_t *doc, const char *what,
     void *out, struct loco_error *err);
 static void display_member_encode_cb(const void *in, bson_t *out);
 static void display_member_release_cb(void *x);
-
-/* Prefix err's message with "what.key: ", for errors of nested objects. */
-static void
-prefix_error(struct loco_error *err, const char *what, const char *key)
-{
-	char msg[LOCO_ERROR_MSG_LEN];
-
-	if (err == NULL)
-		return;
-	memcpy(msg, err->msg, sizeof msg);
-	msg[sizeof msg - 1] = '\0';
-	loco_error_set(err, err->code, "%s.%s: %s", what, key, msg);
-}
 
 /*
  * Decode the optional array doc[key] whose elements are documents, each
@@ -208,6 +193,7 @@ opt_chatlog(const bson_t *doc, const char *what, const char *key,
     struct loco_chatlog **out, struct loco_error *err)
 {
 	struct loco_chatlog *cl;
+	char name[64];
 	bson_t sub;
 	int r;
 
@@ -218,10 +204,10 @@ opt_chatlog(const bson_t *doc, const char *what, const char *key,
 		    what, key);
 		return -1;
 	}
+	snprintf(name, sizeof name, "%s.%s", what, key);
 	cl = xcalloc(1, sizeof *cl);
-	if (loco_chatlog_decode(&sub, cl, err) != 0) {
+	if (loco_chatlog_decode_named(&sub, name, cl, err) != 0) {
 		free(cl);
-		prefix_error(err, what, key);
 		return -1;
 	}
 	*out = cl;
@@ -233,15 +219,13 @@ static int
 need_chatlog(const bson_t *doc, const char *what, const char *key,
     struct loco_chatlog *out, struct loco_error *err)
 {
+	char name[64];
 	bson_t sub;
 
 	if (loco_bson_need_doc(doc, what, key, &sub, err) != 0)
 		return -1;
-	if (loco_chatlog_decode(&sub, out, err) != 0) {
-		prefix_error(err, what, key);
-		return -1;
-	}
-	return 0;
+	snprintf(name, sizeof name, "%s.%s", what, key);
+	return loco_chatlog_decode_named(&sub, name, out, err);
 }
 
 /* Release and free a heap chatLog; NULL is a no-op. */
@@ -414,11 +398,11 @@ member_decode(const bson_t *doc, const char *what, struct loco_member *out,
 	    loco_bson_opt_i32(doc, what, "type", &out->type, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "suspended", &out->suspended, err) !=
 	        0 ||
-	    loco_bson_opt_i32(doc, what, "ut", &out->ut, err) != 0 ||
+	    loco_bson_lax_i32(doc, "ut", &out->ut) != 0 ||
 	    loco_bson_opt_str(doc, what, "pi", &out->pi, err) != 0 ||
 	    loco_bson_opt_str(doc, what, "fpi", &out->fpi, err) != 0 ||
 	    loco_bson_opt_str(doc, what, "opi", &out->opi, err) != 0 ||
-	    loco_bson_opt_i32(doc, what, "opt", &out->opt, err) != 0 ||
+	    loco_bson_lax_i32(doc, "opt", &out->opt) != 0 ||
 	    loco_bson_opt_i64(doc, what, "pli", &out->pli, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "mt", &out->mt, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "ptp", &out->ptp, err) != 0) {
@@ -525,8 +509,8 @@ chat_data_decode(const bson_t *doc, const char *what,
 	        &out->n_icon_nicknames, err) != 0 ||
 	    loco_bson_opt_i64(doc, what, "o", &out->last_update, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "p", &out->push_alert, err) != 0 ||
-	    loco_bson_opt_i64(doc, what, "mmr", &out->mmr, err) != 0 ||
-	    loco_bson_opt_i32(doc, what, "jn", &out->jn, err) != 0 ||
+	    loco_bson_lax_i64(doc, "mmr", &out->mmr) != 0 ||
+	    loco_bson_lax_i32(doc, "jn", &out->jn) != 0 ||
 	    loco_bson_opt_i64(doc, what, "li", &out->link_id, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "otk", &out->open_token, err) != 0) {
 		loco_chat_data_release(out);
@@ -599,10 +583,9 @@ chat_list_decode(const bson_t *doc, const char *what,
 	        err) != 0 ||
 	    loco_bson_opt_i64(doc, what, "lastTokenId", &out->last_token_id,
 	        err) != 0 ||
-	    loco_bson_opt_i64(doc, what, "ltk", &out->ltk, err) != 0 ||
+	    loco_bson_lax_i64(doc, "ltk", &out->ltk) != 0 ||
 	    loco_bson_opt_i32(doc, what, "lbk", &out->lbk, err) != 0 ||
-	    loco_bson_opt_i32(doc, what, "mcmRevision", &out->mcm_revision,
-	        err) != 0 ||
+	    loco_bson_lax_i32(doc, "mcmRevision", &out->mcm_revision) != 0 ||
 	    loco_bson_opt_i64_array(doc, what, "delChatIds", &out->del_chat_ids,
 	        &out->n_del_chat_ids, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "eof", &out->eof, err) != 0) {
@@ -745,7 +728,7 @@ loco_loginlist_res_decode(const bson_t *doc, struct loco_loginlist_res *out,
 	        err) != 0 ||
 	    loco_bson_opt_i64(doc, what, "minLogId", &out->min_log_id, err) !=
 	        0 ||
-	    loco_bson_opt_i32(doc, what, "sb", &out->sb, err) != 0 ||
+	    loco_bson_lax_i32(doc, "sb", &out->sb) != 0 ||
 	    check_rp(doc, what, err) != 0 ||
 	    chat_list_decode(doc, what, &out->list, err) != 0)
 		goto fail;
@@ -868,7 +851,7 @@ loco_chatonroom_req_decode(const bson_t *doc, struct loco_chatonroom_req *out,
 	memset(out, 0, sizeof *out);
 	if (loco_bson_need_i64(doc, what, "chatId", &out->chat_id, err) != 0 ||
 	    loco_bson_opt_i64(doc, what, "token", &out->token, err) != 0 ||
-	    loco_bson_opt_i32(doc, what, "opt", &out->opt, err) != 0) {
+	    loco_bson_lax_i32(doc, "opt", &out->opt) != 0) {
 		loco_chatonroom_req_release(out);
 		return -1;
 	}

@@ -234,7 +234,7 @@ loco_complete_decode(const bson_t *doc, struct loco_complete *out,
 	if (loco_bson_need_doc(doc, what, "chatLog", &sub, err) != 0)
 		return -1;
 	cl = xcalloc(1, sizeof *cl);
-	if (loco_chatlog_decode(&sub, cl, err) != 0) {
+	if (loco_chatlog_decode_named(&sub, "COMPLETE.chatLog", cl, err) != 0) {
 		free(cl);
 		return -1;
 	}
