@@ -574,6 +574,26 @@ test_delay(struct fix *f)
 	 * for, and a crash or leak here fails the test. */
 	loop_until(NULL, NULL, 100);
 	bson_destroy(body);
+
+	/* Checkin answers once and hangs up; under a delay the hang-up
+	 * must wait for the answer (flush before close). */
+	diag("%s: a delayed CHECKIN answer still arrives before the close",
+	    f->name);
+	if ((a = tclient_connect_sim(base, f->sim, LOCOSIM_CHECKIN, f->cipher,
+	         &err)) != NULL) {
+		body = BCON_NEW("userId", BCON_INT64(UA), "os",
+		    BCON_UTF8("mac"), "ntype", BCON_INT32(0), "appVer",
+		    BCON_UTF8("3.7.0"), "MCCMNC", BCON_UTF8("999"));
+		p = tclient_call(a, "CHECKIN", body, &err);
+		ok(p != NULL && tclient_status(p) == 0,
+		    "delayed CHECKIN answered");
+		tclient_pkt_free(p);
+		ok(tclient_wait_closed(a, &err), "then the server hangs up");
+		bson_destroy(body);
+	} else
+		ok(false, "connect to checkin: %s", err.msg);
+	tclient_free(a);
+
 	locosim_set_response_delay(f->sim, 0);
 	if ((a = login(f, UA)) != NULL)
 		alive(a, "a new session of A");

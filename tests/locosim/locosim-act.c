@@ -34,8 +34,8 @@ static void push_meta(struct locosim *sim, struct locosim_chat *c,
     int32_t type);
 
 int64_t
-locosim_send(struct locosim *sim, int64_t chat_id, int64_t author,
-    int32_t type, const char *text, const char *attachment)
+locosim_send(struct locosim *sim, int64_t chat_id, int64_t author, int32_t type,
+    const char *text, const char *attachment)
 {
 	struct locosim_chat *c = locosim_world_chat(sim->world, chat_id);
 	struct loco_chatlog *cl;
@@ -110,8 +110,7 @@ locosim_send_photo(struct locosim *sim, int64_t chat_id, int64_t author,
 }
 
 int64_t
-locosim_delete(struct locosim *sim, int64_t chat_id, int64_t by,
-    int64_t log_id)
+locosim_delete(struct locosim *sim, int64_t chat_id, int64_t by, int64_t log_id)
 {
 	struct locosim_chat *c = locosim_world_chat(sim->world, chat_id);
 	struct loco_syncdlmsg_push p;
@@ -119,8 +118,8 @@ locosim_delete(struct locosim *sim, int64_t chat_id, int64_t by,
 	bson_t body;
 	int64_t id;
 
-	if (c == NULL || (feed = locosim_chat_delete(sim->world, c, by,
-			      log_id)) == NULL)
+	if (c == NULL ||
+	    (feed = locosim_chat_delete(sim->world, c, by, log_id)) == NULL)
 		return -1;
 	id = feed->log_id;
 	memset(&p, 0, sizeof p);
@@ -174,7 +173,7 @@ locosim_join(struct locosim *sim, int64_t chat_id, int64_t user,
 
 	if (c == NULL ||
 	    (feed = locosim_chat_add_member(sim->world, c, inviter, user)) ==
-		NULL)
+	        NULL)
 		return -1;
 	locosim_cork_all(sim);
 	/* The newcomer's own devices learn of the chat by SYNCJOIN. */
@@ -250,8 +249,8 @@ push_meta(struct locosim *sim, struct locosim_chat *c, int32_t type)
 	cm.meta.type = type;
 	cm.meta.revision = type == 3 ? c->title_revision : c->notice_revision;
 	cm.meta.author_id = type == 3 ? c->title_author : c->notice_author;
-	cm.meta.content = xstrdup(type == 3 ? (c->title ? c->title : "") :
-					      (c->notice ? c->notice : ""));
+	cm.meta.content = xstrdup(type == 3 ? (c->title ? c->title : "")
+	                                    : (c->notice ? c->notice : ""));
 	cm.meta.updated_at = (int32_t)locosim_world_now(sim->world);
 	bson_init(&body);
 	loco_chgmeta_encode(&cm, &body);
@@ -322,8 +321,9 @@ locosim_create_chat(struct locosim *sim, const char *type,
 	for (i = 0; i < sim->world->n_chats; i++)
 		if (sim->world->chats[i]->id >= id)
 			id = sim->world->chats[i]->id + 1;
-	if (n == 0 || (c = locosim_world_add_chat(sim->world, id, type,
-			   members, 1)) == NULL)
+	if (n == 0 ||
+	    (c = locosim_world_add_chat(sim->world, id, type, members, 1)) ==
+	        NULL)
 		return -1;
 	if (title != NULL)
 		locosim_chat_set_meta(sim->world, c, 3, members[0], title);
@@ -419,36 +419,12 @@ static void
 fault_stall(struct locosim_session *s, void *arg)
 {
 	bool stalled = *(bool *)arg;
-	struct locosim_held *h;
 
 	s->stalled = stalled;
 	loco_conn_set_read_enabled(s->conn, !stalled);
 	if (stalled)
 		return;
-	/* The backlog leaves as one burst, coalesced like an action's. */
-	loco_conn_cork(s->conn);
-	while (s->conn != NULL && !s->stalled &&
-	    (h = TAILQ_FIRST(&s->held)) != NULL) {
-		TAILQ_REMOVE(&s->held, h, entry);
-		if (h->push) {
-			struct loco_error err;
-
-			(void)loco_conn_push(s->conn, h->method, h->body, NULL,
-			    &err);
-		} else {
-			struct loco_error err;
-
-			(void)loco_conn_reply(s->conn, h->id, h->method,
-			    h->body, &err);
-		}
-		bson_destroy(h->body);
-		free(h);
-	}
-	if (s->conn != NULL) {
-		struct loco_error err;
-
-		(void)loco_conn_uncork(s->conn, &err);
-	}
+	locosim_session_release_held(s);
 }
 
 int

@@ -54,22 +54,15 @@ static void boot_checkin(struct locosim_session *s,
     const struct loco_packet *pkt);
 
 /*
- * Answer and end the connection once the answer has left. While a fault
- * holds responses back (delay, reorder, stall) closing now would drop it,
- * so the session is left for the client to close, as it does after its
- * one request.
+ * Answer and end the connection once the answer has left (the close waits
+ * for answers a fault holds back).
  */
 static void
 boot_finish(struct locosim_session *s, uint32_t id, const char *method,
     const bson_t *body)
 {
-	struct locosim *sim = s->sim;
-	bool held = s->stalled || sim->reorder_left > 1 ||
-	    (sim->reorder_left == 0 && sim->response_delay_ms > 0);
-
 	locosim_respond(s, id, method, body);
-	if (!held)
-		locosim_session_close(s);
+	locosim_session_close(s);
 }
 
 /* boot_finish with a {status} body. */

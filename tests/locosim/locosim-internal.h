@@ -24,36 +24,37 @@
 struct evconnlistener;
 struct evhttp;
 struct locosim_control;
+struct locosim_delayed;
 
 /* The kind of listener a session came in on. */
 enum locosim_kind {
 	LOCOSIM_KIND_BOOKING = 0, /* TLS, GETCONF then close */
-	LOCOSIM_KIND_CHECKIN,	  /* secure, CHECKIN then close */
-	LOCOSIM_KIND_CHAT,	  /* secure, LOGINLIST and the session */
-	LOCOSIM_KIND_MEDIA,	  /* secure, POST + raw bytes + COMPLETE */
+	LOCOSIM_KIND_CHECKIN,     /* secure, CHECKIN then close */
+	LOCOSIM_KIND_CHAT,        /* secure, LOGINLIST and the session */
+	LOCOSIM_KIND_MEDIA,       /* secure, POST + raw bytes + COMPLETE */
 };
 
 /* A packet held back by a fault (delay, reorder, stall). */
 struct locosim_held {
 	TAILQ_ENTRY(locosim_held) entry;
-	unsigned session;  /* serial of the session it is for */
-	uint32_t id;	   /* packet id */
-	bool push;	   /* id is ours (push) rather than a reply */
+	unsigned session; /* serial of the session it is for */
+	uint32_t id;      /* packet id */
+	bool push;        /* id is ours (push) rather than a reply */
 	char method[12];
-	bson_t *body;	   /* owned */
+	bson_t *body; /* owned */
 };
 TAILQ_HEAD(locosim_held_list, locosim_held);
 
 /* An upload announced by SHIP and not yet completed on the media port. */
 struct locosim_upload {
 	TAILQ_ENTRY(locosim_upload) entry;
-	char *key;	   /* owned; the "k" handed out by SHIP */
+	char *key; /* owned; the "k" handed out by SHIP */
 	int64_t chat_id;
 	int64_t user_id;
-	int32_t type;	   /* message type the upload becomes */
-	int64_t size;	   /* announced size in bytes */
-	char *checksum;	   /* owned; SHA-1 hex from SHIP, may be "" */
-	char *ext;	   /* owned; extension without dot */
+	int32_t type;          /* message type the upload becomes */
+	int64_t size;          /* announced size in bytes */
+	char *checksum;        /* owned; SHA-1 hex from SHIP, may be "" */
+	char *ext;             /* owned; extension without dot */
 	unsigned ship_session; /* the chat session that sent SHIP */
 };
 TAILQ_HEAD(locosim_upload_list, locosim_upload);
@@ -61,9 +62,9 @@ TAILQ_HEAD(locosim_upload_list, locosim_upload);
 /* A stored file served over HTTP at /<key>. */
 struct locosim_file {
 	TAILQ_ENTRY(locosim_file) entry;
-	char *key;	/* owned */
-	char *mime;	/* owned */
-	uint8_t *data;	/* owned */
+	char *key;     /* owned */
+	char *mime;    /* owned */
+	uint8_t *data; /* owned */
 	size_t len;
 };
 TAILQ_HEAD(locosim_file_list, locosim_file);
@@ -71,22 +72,24 @@ TAILQ_HEAD(locosim_file_list, locosim_file);
 /* One client connection on any listener. */
 struct locosim_session {
 	TAILQ_ENTRY(locosim_session) entry;
-	struct locosim *sim;	/* borrowed; outlives every session */
+	struct locosim *sim;    /* borrowed; outlives every session */
 	struct loco_conn *conn; /* owned; NULL once closed */
 	enum locosim_kind kind;
-	unsigned serial;	/* stable id, for references from elsewhere */
-	int64_t user_id;	/* 0 until LOGINLIST succeeds */
-	char *duuid;		/* owned; device of this session */
+	unsigned serial; /* stable id, for references from elsewhere */
+	int64_t user_id; /* 0 until LOGINLIST succeeds */
+	char *duuid;     /* owned; device of this session */
 	char os[16];
-	int32_t dtype;		/* device slot: a second login kicks the first */
-	bool stalled;		/* hold everything for this session */
-	bool corrupt_next;	/* flip a bit in the next frame */
+	int32_t dtype;     /* device slot: a second login kicks the first */
+	bool stalled;      /* hold everything for this session */
+	bool corrupt_next; /* flip a bit in the next frame */
 	/* Media sessions: the upload being received. */
 	struct locosim_upload *upload; /* owned while receiving */
-	uint8_t *upload_data;	/* owned */
+	uint8_t *upload_data;          /* owned */
 	size_t upload_len;
-	uint32_t post_id;	/* packet id of the POST */
+	uint32_t post_id;              /* packet id of the POST */
 	struct locosim_held_list held; /* output held while stalled */
+	unsigned deferred;  /* responses waiting out a delay or reorder */
+	bool close_pending; /* close once nothing is held back */
 };
 TAILQ_HEAD(locosim_session_list, locosim_session);
 
@@ -96,17 +99,17 @@ struct locosim_method_count {
 };
 
 struct locosim {
-	struct event_base *base; /* borrowed */
+	struct event_base *base;  /* borrowed */
 	struct locosim_opts opts; /* strings below are our copies */
 	char *save_path;
 	char *listen_host;
 	struct locosim_world *world; /* owned */
-	EVP_PKEY *rsa;		     /* owned; private */
-	SSL_CTX *tls;		     /* owned; booking server context */
-	char *tls_cert_pem;	     /* owned */
+	EVP_PKEY *rsa;               /* owned; private */
+	SSL_CTX *tls;                /* owned; booking server context */
+	char *tls_cert_pem;          /* owned */
 	struct evconnlistener *listeners[LOCOSIM_NLISTENERS]; /* owned */
 	uint16_t ports[LOCOSIM_NLISTENERS];
-	struct evhttp *http;	     /* owned */
+	struct evhttp *http;             /* owned */
 	struct locosim_control *control; /* owned */
 	char ready[256];
 
@@ -124,8 +127,9 @@ struct locosim {
 
 	/* Faults. */
 	int32_t fail_next_login; /* status for the next LOGINLIST, 0 = none */
-	unsigned reorder_left;	 /* responses still to hold */
-	struct locosim_held_list reorder; /* held for reordering */
+	unsigned reorder_left;   /* responses still to hold */
+	struct locosim_held_list reorder;      /* held for reordering */
+	TAILQ_HEAD(, locosim_delayed) delayed; /* owned; waiting out a delay */
 	unsigned response_delay_ms;
 };
 
@@ -165,8 +169,17 @@ void locosim_push_user(struct locosim *sim, int64_t user, unsigned skip,
 void locosim_cork_all(struct locosim *sim);
 void locosim_uncork_all(struct locosim *sim);
 
-/* Close s after what is queued has been sent (flush before close). */
+/*
+ * Close s after what is queued has been sent (flush before close),
+ * including output a fault holds back. May free s at once.
+ */
 void locosim_session_close(struct locosim_session *s);
+
+/* Close s if a close is pending and nothing is held back. May free s. */
+void locosim_session_settle(struct locosim_session *s);
+
+/* Send what a stall held back, as one burst; may free s. */
+void locosim_session_release_held(struct locosim_session *s);
 
 /* The packet dispatchers, one per listener kind. */
 void locosim_boot_packet(struct locosim_session *s,

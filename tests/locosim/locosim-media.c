@@ -105,21 +105,14 @@ static struct locosim_file *file_find(struct locosim *sim, const char *key);
 static void locosim_http_cb(struct evhttp_request *req, void *arg);
 
 /*
- * Answer {status} and end the media connection. While a fault holds
- * responses back closing now would drop the answer, so the session is left
- * for the client to close.
+ * Answer {status} and end the media connection once the answer has left.
  */
 static void
 media_fail(struct locosim_session *s, uint32_t id, const char *method,
     int32_t status)
 {
-	struct locosim *sim = s->sim;
-	bool held = s->stalled || sim->reorder_left > 1 ||
-	    (sim->reorder_left == 0 && sim->response_delay_ms > 0);
-
 	locosim_respond_status(s, id, method, status);
-	if (!held)
-		locosim_session_close(s);
+	locosim_session_close(s);
 }
 
 /* Dispatch a request on the media port: POST only. */

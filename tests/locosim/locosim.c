@@ -31,8 +31,10 @@
 
 /* A response waiting out the delay fault. */
 struct locosim_delayed {
+	TAILQ_ENTRY(locosim_delayed) entry;
 	struct locosim *sim;
 	struct locosim_held *h; /* owned */
+	struct event *ev;       /* owned */
 };
 
 static void locosim_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -88,8 +90,8 @@ locosim_session_find(struct locosim *sim, unsigned serial)
 	struct locosim_session *s;
 
 	TAILQ_FOREACH(s, &sim->sessions, entry)
-	if (s->serial == serial)
-		return s;
+		if (s->serial == serial)
+			return s;
 	return NULL;
 }
 
@@ -126,16 +128,52 @@ static void
 locosim_delay_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct locosim_delayed *d = arg;
-	struct locosim_session *s = locosim_session_find(d->sim,
-	    d->h->session);
+	struct locosim_session *s = locosim_session_find(d->sim, d->h->session);
 
 	(void)fd;
 	(void)what;
-	if (s != NULL)
+	TAILQ_REMOVE(&d->sim->delayed, d, entry);
+	event_free(d->ev);
+	if (s != NULL) {
+		s->deferred--;
 		session_send(s, d->h);
-	else
+		locosim_session_settle(s);
+	} else
 		held_free(d->h);
 	free(d);
+}
+
+/*
+ * A close asked for while output was held back (stall, delay, reorder)
+ * waits until that output is gone: flush before close holds under faults
+ * too. May free s.
+ */
+void
+locosim_session_settle(struct locosim_session *s)
+{
+	if (s->close_pending && s->conn != NULL && !s->stalled &&
+	    s->deferred == 0 && TAILQ_EMPTY(&s->held))
+		loco_conn_close(s->conn);
+}
+
+void
+locosim_session_release_held(struct locosim_session *s)
+{
+	struct locosim_held *h;
+	struct loco_error err;
+
+	if (s->conn == NULL || s->stalled)
+		return;
+	/* The backlog leaves as one burst, coalesced like an action's. */
+	loco_conn_cork(s->conn);
+	while (s->conn != NULL && !s->stalled &&
+	    (h = TAILQ_FIRST(&s->held)) != NULL) {
+		TAILQ_REMOVE(&s->held, h, entry);
+		session_send(s, h);
+	}
+	if (s->conn != NULL)
+		(void)loco_conn_uncork(s->conn, &err);
+	locosim_session_settle(s);
 }
 
 void
@@ -152,6 +190,7 @@ locosim_respond(struct locosim_session *s, uint32_t id, const char *method,
 		BSON_APPEND_INT32(h->body, "status", 0);
 	if (sim->reorder_left > 0) {
 		TAILQ_INSERT_HEAD(&sim->reorder, h, entry);
+		s->deferred++;
 		if (--sim->reorder_left > 0)
 			return;
 		/* Release the held ones, newest first. */
@@ -159,9 +198,12 @@ locosim_respond(struct locosim_session *s, uint32_t id, const char *method,
 			struct locosim_session *t;
 
 			TAILQ_REMOVE(&sim->reorder, h, entry);
-			if ((t = locosim_session_find(sim, h->session)) != NULL)
+			if ((t = locosim_session_find(sim, h->session)) !=
+			    NULL) {
+				t->deferred--;
 				session_send(t, h);
-			else
+				locosim_session_settle(t);
+			} else
 				held_free(h);
 		}
 		return;
@@ -172,13 +214,12 @@ locosim_respond(struct locosim_session *s, uint32_t id, const char *method,
 
 		d->sim = sim;
 		d->h = h;
+		d->ev = evtimer_new(sim->base, locosim_delay_cb, d);
 		tv.tv_sec = sim->response_delay_ms / 1000;
 		tv.tv_usec = (sim->response_delay_ms % 1000) * 1000;
-		if (event_base_once(sim->base, -1, EV_TIMEOUT, locosim_delay_cb,
-			d, &tv) != 0) {
-			free(d);
-			session_send(s, h);
-		}
+		TAILQ_INSERT_TAIL(&sim->delayed, d, entry);
+		s->deferred++;
+		evtimer_add(d->ev, &tv);
 		return;
 	}
 	session_send(s, h);
@@ -234,8 +275,8 @@ locosim_cork_all(struct locosim *sim)
 	struct locosim_session *s;
 
 	TAILQ_FOREACH(s, &sim->sessions, entry)
-	if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL)
-		loco_conn_cork(s->conn);
+		if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL)
+			loco_conn_cork(s->conn);
 }
 
 void
@@ -257,8 +298,8 @@ locosim_deliver(struct locosim *sim, struct locosim_chat *chat,
 {
 	struct loco_msg_push msg;
 	struct locosim_user *u;
-	bool open = strcmp(chat->type, "OM") == 0 || strcmp(chat->type,
-	    "OD") == 0;
+	bool open =
+	    strcmp(chat->type, "OM") == 0 || strcmp(chat->type, "OD") == 0;
 	bson_t body;
 
 	memset(&msg, 0, sizeof msg);
@@ -282,12 +323,11 @@ locosim_deliver(struct locosim *sim, struct locosim_chat *chat,
 void
 locosim_session_close(struct locosim_session *s)
 {
-	struct loco_conn *conn = s->conn;
-
-	if (conn == NULL)
+	if (s->conn == NULL)
 		return;
-	/* The closed callback frees s. */
-	loco_conn_close(conn);
+	s->close_pending = true;
+	/* Closes now unless output is held back; the closed callback frees s. */
+	locosim_session_settle(s);
 }
 
 static void
@@ -321,8 +361,8 @@ count_request(struct locosim *sim, const char *method)
 			sim->counts[i].count++;
 			return;
 		}
-	sim->counts = xreallocarray(sim->counts, sim->n_counts + 1,
-	    sizeof *sim->counts);
+	sim->counts =
+	    xreallocarray(sim->counts, sim->n_counts + 1, sizeof *sim->counts);
 	snprintf(sim->counts[sim->n_counts].method,
 	    sizeof sim->counts[0].method, "%s", method);
 	sim->counts[sim->n_counts++].count = 1;
@@ -409,8 +449,8 @@ locosim_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		opts.cipher = sim->opts.cipher;
 	}
 	/* Split large responses across frames, as the real server does. */
-	opts.max_plain = sim->opts.frame_plain_max ? sim->opts.frame_plain_max :
-						     4096;
+	opts.max_plain =
+	    sim->opts.frame_plain_max ? sim->opts.frame_plain_max : 4096;
 	s = xcalloc(1, sizeof *s);
 	s->sim = sim;
 	s->kind = kind;
@@ -481,9 +521,9 @@ locosim_listen(struct locosim *sim, enum locosim_listener which,
 		    strerror(errno));
 		return -1;
 	}
-	sim->ports[which] = ntohs(ss.ss_family == AF_INET6 ?
-		((struct sockaddr_in6 *)&ss)->sin6_port :
-		sin->sin_port);
+	sim->ports[which] = ntohs(ss.ss_family == AF_INET6
+	        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	        : sin->sin_port);
 	return 0;
 }
 
@@ -499,8 +539,8 @@ locosim_new(struct event_base *base, const struct locosim_opts *opts,
 	sim->opts.world_path = NULL;
 	sim->opts.world_json = NULL;
 	sim->save_path = opts->save_path ? xstrdup(opts->save_path) : NULL;
-	sim->listen_host = xstrdup(opts->listen_host ? opts->listen_host :
-						       "127.0.0.1");
+	sim->listen_host =
+	    xstrdup(opts->listen_host ? opts->listen_host : "127.0.0.1");
 	sim->opts.save_path = sim->save_path;
 	sim->opts.listen_host = sim->listen_host;
 	sim->opts.rsa_key_path = NULL;
@@ -513,6 +553,7 @@ locosim_new(struct event_base *base, const struct locosim_opts *opts,
 	sim->response_delay_ms = opts->response_delay_ms;
 	TAILQ_INIT(&sim->sessions);
 	TAILQ_INIT(&sim->reorder);
+	TAILQ_INIT(&sim->delayed);
 	TAILQ_INIT(&sim->uploads);
 	TAILQ_INIT(&sim->files);
 
@@ -526,10 +567,10 @@ locosim_new(struct event_base *base, const struct locosim_opts *opts,
 	if (sim->world == NULL)
 		goto fail;
 	if ((sim->rsa = locosim_tls_load_or_make_rsa(opts->rsa_key_path,
-		 err)) == NULL)
+	         err)) == NULL)
 		goto fail;
 	if ((sim->tls = locosim_tls_server_ctx(opts->tls_cert_path,
-		 opts->tls_key_path, &sim->tls_cert_pem, err)) == NULL)
+	         opts->tls_key_path, &sim->tls_cert_pem, err)) == NULL)
 		goto fail;
 	for (i = LOCOSIM_BOOKING; i <= LOCOSIM_MEDIA; i++)
 		if (locosim_listen(sim, (enum locosim_listener)i, err) != 0)
@@ -555,6 +596,7 @@ locosim_free(struct locosim *sim)
 {
 	struct locosim_session *s;
 	struct locosim_held *h;
+	struct locosim_delayed *d;
 	struct locosim_upload *u;
 	struct locosim_file *f;
 	struct loco_error err;
@@ -578,6 +620,12 @@ locosim_free(struct locosim *sim)
 	while ((h = TAILQ_FIRST(&sim->reorder)) != NULL) {
 		TAILQ_REMOVE(&sim->reorder, h, entry);
 		held_free(h);
+	}
+	while ((d = TAILQ_FIRST(&sim->delayed)) != NULL) {
+		TAILQ_REMOVE(&sim->delayed, d, entry);
+		event_free(d->ev);
+		held_free(d->h);
+		free(d);
 	}
 	while ((u = TAILQ_FIRST(&sim->uploads)) != NULL) {
 		TAILQ_REMOVE(&sim->uploads, u, entry);
@@ -660,9 +708,9 @@ locosim_session_count(const struct locosim *sim, int64_t user)
 	size_t n = 0;
 
 	TAILQ_FOREACH(s, &sim->sessions, entry)
-	if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL &&
-	    s->user_id != 0 && (user == 0 || s->user_id == user))
-		n++;
+		if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL &&
+		    s->user_id != 0 && (user == 0 || s->user_id == user))
+			n++;
 	return n;
 }
 
