@@ -1,0 +1,7 @@
+/* locoirc: see LICENSE.
+ *
+ * Placeholder: being written.
+ */
+#include "config.h"
+
+#include "store.h"
