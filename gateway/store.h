@@ -25,6 +25,10 @@ struct store;
 /* The schema version this build writes; older databases are migrated. */
 #define STORE_SCHEMA_VERSION 1
 
+/* A batch commits early once it holds this many writes, so one huge burst
+ * cannot grow the WAL or the transaction without bound. */
+#define STORE_BATCH_MAX 1000
+
 /* A stored message, as store_foreach_message hands it out (borrowed). */
 struct store_message {
 	int64_t chat_id;
@@ -46,44 +50,98 @@ struct store_chat {
 	const char *title;  /* NULL when unset */
 	const char *notice; /* NULL when unset */
 	int64_t link_id;
+	int32_t active_members;
 	int64_t cursor;         /* highest stored log id */
 	int64_t last_log_id;    /* newest the server reported */
 	int64_t read_watermark; /* this account's read mark */
 	bool gone;              /* the account left or lost it */
 };
 
+/* A member of a chat (borrowed for the callback). */
+struct store_member {
+	int64_t chat_id;
+	int64_t user_id;
+	const char
+	    *nickname; /* the chat's nickname, else the user's; or NULL */
+};
+
+/* Counters since store_open, for status displays and tests. */
+struct store_stats {
+	uint64_t commits;        /* transactions committed */
+	uint64_t failed;         /* batches lost to a failed write or commit */
+	uint64_t messages_added; /* store_add_message calls that stored */
+	uint64_t messages_ignored; /* ... that were duplicates or old */
+};
+
 /*
  * Open (creating if needed) the database at path, migrating its schema.
- * base is borrowed and runs the commit timer. Returns NULL after logging
- * why (unreadable file, newer schema, corrupt database).
+ * base is borrowed and runs the commit timer; with base NULL nothing
+ * commits until store_flush (or a full batch), which suits tools. A new
+ * file is created mode 0600 (it holds private messages). Returns NULL
+ * after logging why (unreadable file, newer schema, corrupt database).
  */
 struct store *store_open(struct event_base *base, const char *path);
 
-/* Commit what is pending and close; NULL is a no-op. */
+/* Commit what is pending and close; NULL is a no-op. The commit callback
+ * does not run from here. */
 void store_close(struct store *st);
 
 /* Commit the open transaction now (also done from the event loop after
  * every burst). Returns 0 or -1 after logging. */
 int store_flush(struct store *st);
 
-/* Called after each successful commit (e.g. to fan out what is durable). */
+/*
+ * Called after each successful commit (e.g. to fan out what is durable).
+ * It runs once per burst, from the commit timer or store_flush, never from
+ * inside a write call: a batch that commits early because it is full is
+ * reported with the commit that ends the burst. The callback may read and
+ * write the store (a write starts the next batch).
+ */
 typedef void (*store_commit_cb)(struct store *st, void *arg);
 void store_set_commit_cb(struct store *st, store_commit_cb cb, void *arg);
+
+/*
+ * Every write below joins the open batch (opening one if needed) and
+ * returns 0, or -1 after logging. Strings are borrowed and stored as UTF-8
+ * text. A write or commit that fails may roll back the whole open batch;
+ * the next write starts a new one. Nothing is half-stored: cursors roll
+ * back with their messages, so the engine fetches them again on restart.
+ * XXX Without a restart, later messages move a cursor past the lost ones
+ * and they stay lost; an owner that sees stats.failed grow should restart
+ * the engine from store_get_cursors.
+ * Reads return 0 or -1 after logging, and see uncommitted writes; the
+ * callbacks of the foreach walks may read the store but must not write.
+ */
 
 /* Login state: zeros when none was saved. */
 int store_get_login_state(struct store *st, struct loco_login_state *out);
 int store_set_login_state(struct store *st, const struct loco_login_state *ls);
 
-/* Every chat's cursor, for loco_engine_new; *out is malloc'd. */
+/*
+ * Every chat's cursor, for loco_engine_new; *out is malloc'd (NULL when
+ * there are none). Chats that are gone are included: their cursor is what
+ * the store holds, and if the account joins again the engine must resume
+ * above it rather than hand over messages the store already has. On
+ * failure *out is NULL and *n 0.
+ */
 int store_get_cursors(struct store *st, struct loco_cursor **out, size_t *n);
 
-/* Chats. */
+/*
+ * Chats. store_put_chat inserts or updates c and clears its gone mark; a
+ * NULL title or notice, an unknown type or a zero link id keeps what is
+ * stored (the engine learns titles later than chats), and last_log_id and
+ * the read watermark only move forward. The icon users are recorded as
+ * users with their nicknames. store_foreach_chat includes gone chats,
+ * ascending by id.
+ */
 int store_put_chat(struct store *st, const struct loco_engine_chat *c);
 int store_chat_gone(struct store *st, int64_t chat_id);
 typedef void (*store_chat_cb)(const struct store_chat *c, void *arg);
 int store_foreach_chat(struct store *st, store_chat_cb cb, void *arg);
 
-/* Members (users are upserted from the member records). */
+/* Members (users are upserted from the member records; a NULL field never
+ * overwrites a known one, and a user's nickname is the latest seen in any
+ * chat, while each membership keeps the chat's own nickname). */
 int store_set_members(struct store *st, int64_t chat_id,
     const struct loco_member *m, size_t n);
 int store_add_member(struct store *st, int64_t chat_id, int64_t user_id,
@@ -91,16 +149,25 @@ int store_add_member(struct store *st, int64_t chat_id, int64_t user_id,
 int store_remove_member(struct store *st, int64_t chat_id, int64_t user_id);
 /* A user's nickname, malloc'd, or NULL when unknown. */
 char *store_get_nickname(struct store *st, int64_t user_id);
+/* The members of chat_id, ascending by user id. */
+typedef void (*store_member_cb)(const struct store_member *m, void *arg);
+int store_foreach_member(struct store *st, int64_t chat_id, store_member_cb cb,
+    void *arg);
 
 /*
  * Add a message and move its chat's cursor to it, in the same
  * transaction. A message at or below the cursor, or already stored, is
- * ignored (returns 0): duplicates are dropped by log id.
+ * ignored (returns 0): duplicates are dropped by log id. A chat not seen
+ * before is created. A type with LOCO_MSGTYPE_DELETED_BIT is stored
+ * deleted. cl->supplement and cl->referer are not kept.
  */
 int store_add_message(struct store *st, const struct loco_chatlog *cl);
+/* Mark a stored message deleted (no-op when it is not stored). */
 int store_mark_deleted(struct store *st, int64_t chat_id, int64_t log_id);
+/* One reaction per user and message; a new type replaces the old. */
 int store_add_reaction(struct store *st, int64_t chat_id, int64_t log_id,
     int64_t user_id, int32_t type);
+/* user_id's read mark in chat_id; it only moves forward. */
 int store_set_read(struct store *st, int64_t chat_id, int64_t user_id,
     int64_t watermark);
 
@@ -109,7 +176,10 @@ int store_set_read(struct store *st, int64_t chat_id, int64_t user_id,
 typedef bool (*store_message_cb)(const struct store_message *m, void *arg);
 int store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
     size_t limit, store_message_cb cb, void *arg);
-/* Number of messages stored for chat_id (0 = all chats). */
+/* Number of messages stored for chat_id (0 = all chats); -1 on error. */
 int64_t store_count_messages(struct store *st, int64_t chat_id);
+
+/* Copy the counters into *out. */
+void store_get_stats(const struct store *st, struct store_stats *out);
 
 #endif

@@ -1,0 +1,1209 @@
+/* locoirc: see LICENSE.
+ *
+ * Tests for the SQLite store: creation, schema version and refusals (newer
+ * schema, garbage file), every table through the API, batching (one commit
+ * per burst, seen from a second connection), a failed commit (file size
+ * limit in a child), and crash safety: a child writing bursts is killed
+ * with SIGKILL at a random moment and the database must reopen with every
+ * cursor equal to its chat's largest stored log id.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "loco-msgtype.h"
+#include "store.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+/* What a crash-test child reports, several times per burst. */
+struct crash_report {
+	int64_t committed; /* 1: cursor[] is committed; 0: a progress note */
+	int64_t cursor[3]; /* committed cursor of each test chat */
+};
+
+/* A chat as store_foreach_chat showed it, copied. */
+struct seen_chat {
+	bool found;
+	struct store_chat c;
+	char type[32];
+	char title[64];
+	char notice[64];
+	bool has_title;
+	bool has_notice;
+};
+
+/* Collected members. */
+struct seen_members {
+	size_t n;
+	int64_t user_id[8];
+	char nick[8][32];
+	bool has_nick[8];
+};
+
+/* Collected messages. */
+struct seen_messages {
+	size_t n;
+	size_t stop_after; /* 0 = never stop */
+	int64_t log_id[64];
+	struct store_message last;
+	char text[64];
+	char attachment[64];
+	bool has_text;
+	bool has_attachment;
+};
+
+static const int64_t crash_chats[3] = {1001, 1002, 1003};
+static unsigned commit_calls;
+
+static char *tmp_path(const char *name);
+static int64_t raw_int(const char *path, const char *sql);
+static char *raw_text(const char *path, const char *sql);
+static int raw_exec(const char *path, const char *sql);
+static struct loco_chatlog make_log(int64_t chat_id, int64_t log_id,
+    const char *text);
+static void find_chat_cb(const struct store_chat *c, void *arg);
+static struct seen_chat find_chat(struct store *st, int64_t chat_id);
+static int64_t cursor_of(struct store *st, int64_t chat_id, bool *found);
+static void members_cb(const struct store_member *m, void *arg);
+static bool messages_cb(const struct store_message *m, void *arg);
+static void commit_cb(struct store *st, void *arg);
+static void commit_write_cb(struct store *st, void *arg);
+static void test_open(void);
+static void test_refuse(void);
+static void test_login_state(struct store *st);
+static void test_chats(struct store *st);
+static void test_members(struct store *st);
+static void test_messages(struct store *st, const char *path);
+static void test_foreach(struct store *st);
+static void test_reopen(const char *path);
+static void test_batching(void);
+static void test_busy(void);
+static int commit_failure_child(const char *path);
+static void test_commit_failure(void);
+static void crash_child(const char *path, int fd, unsigned seed);
+static void crash_check(const char *path, const struct crash_report *r);
+static void test_crash(void);
+
+/* A malloc'd path inside the test's private directory. */
+static char *
+tmp_path(const char *name)
+{
+	return xasprintf("%s/%s", tap_tmpdir(), name);
+}
+
+/* One integer from sql on a second, independent connection to path. */
+static int64_t
+raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = INT64_MIN;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else
+		diag("raw query '%s': %s", sql,
+		    db != NULL ? sqlite3_errmsg(db) : "no memory");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* One text value (malloc'd, NULL for none) from sql on a second
+ * connection. */
+static char *
+raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char *v = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_text(s, 0) != NULL)
+			v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	} else
+		diag("raw query '%s': %s", sql,
+		    db != NULL ? sqlite3_errmsg(db) : "no memory");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Run sql on a second connection, creating path if needed. */
+static int
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		diag("raw exec '%s': %s", sql,
+		    db != NULL ? sqlite3_errmsg(db) : "no memory");
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* A text message; text is borrowed (NULL allowed). */
+static struct loco_chatlog
+make_log(int64_t chat_id, int64_t log_id, const char *text)
+{
+	struct loco_chatlog cl;
+
+	memset(&cl, 0, sizeof cl);
+	cl.chat_id = chat_id;
+	cl.log_id = log_id;
+	cl.prev_id = log_id - 1;
+	cl.author_id = 77;
+	cl.type = LOCO_MSG_TEXT;
+	cl.send_at = 1700000000;
+	cl.msg_id = log_id * 10;
+	cl.message = (char *)text;
+	return cl;
+}
+
+/* store_foreach_chat callback: copy the chat whose id is wanted. */
+static void
+find_chat_cb(const struct store_chat *c, void *arg)
+{
+	struct seen_chat *seen = arg;
+
+	if (c->chat_id != seen->c.chat_id)
+		return;
+	seen->found = true;
+	seen->c = *c;
+	snprintf(seen->type, sizeof seen->type, "%s", c->type);
+	seen->has_title = c->title != NULL;
+	seen->has_notice = c->notice != NULL;
+	snprintf(seen->title, sizeof seen->title, "%s",
+	    c->title != NULL ? c->title : "");
+	snprintf(seen->notice, sizeof seen->notice, "%s",
+	    c->notice != NULL ? c->notice : "");
+	seen->c.type = NULL;
+	seen->c.title = NULL;
+	seen->c.notice = NULL;
+}
+
+/* The stored chat chat_id (found false when absent). */
+static struct seen_chat
+find_chat(struct store *st, int64_t chat_id)
+{
+	struct seen_chat seen;
+
+	memset(&seen, 0, sizeof seen);
+	seen.c.chat_id = chat_id;
+	if (store_foreach_chat(st, find_chat_cb, &seen) != 0)
+		diag("store_foreach_chat failed");
+	return seen;
+}
+
+/* chat_id's cursor as store_get_cursors reports it. */
+static int64_t
+cursor_of(struct store *st, int64_t chat_id, bool *found)
+{
+	struct loco_cursor *c = NULL;
+	size_t n = 0, i;
+	int64_t v = -1;
+
+	*found = false;
+	if (store_get_cursors(st, &c, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (c[i].chat_id == chat_id) {
+			*found = true;
+			v = c[i].last_log_id;
+		}
+	free(c);
+	return v;
+}
+
+/* store_foreach_member callback: collect. */
+static void
+members_cb(const struct store_member *m, void *arg)
+{
+	struct seen_members *seen = arg;
+
+	if (seen->n == sizeof seen->user_id / sizeof seen->user_id[0])
+		return;
+	seen->user_id[seen->n] = m->user_id;
+	seen->has_nick[seen->n] = m->nickname != NULL;
+	snprintf(seen->nick[seen->n], sizeof seen->nick[0], "%s",
+	    m->nickname != NULL ? m->nickname : "");
+	seen->n++;
+}
+
+/* store_foreach_message callback: collect, stop when asked. */
+static bool
+messages_cb(const struct store_message *m, void *arg)
+{
+	struct seen_messages *seen = arg;
+
+	if (seen->n < sizeof seen->log_id / sizeof seen->log_id[0])
+		seen->log_id[seen->n] = m->log_id;
+	seen->n++;
+	seen->last = *m;
+	seen->has_text = m->text != NULL;
+	seen->has_attachment = m->attachment != NULL;
+	snprintf(seen->text, sizeof seen->text, "%s",
+	    m->text != NULL ? m->text : "");
+	snprintf(seen->attachment, sizeof seen->attachment, "%s",
+	    m->attachment != NULL ? m->attachment : "");
+	seen->last.text = NULL;
+	seen->last.attachment = NULL;
+	return seen->stop_after == 0 || seen->n < seen->stop_after;
+}
+
+/* Count commit callbacks. */
+static void
+commit_cb(struct store *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	commit_calls++;
+}
+
+/* A commit callback that writes once (allowed: it starts a new batch). */
+static void
+commit_write_cb(struct store *st, void *arg)
+{
+	int *left = arg;
+	struct loco_chatlog cl;
+
+	commit_calls++;
+	if (*left > 0) {
+		(*left)--;
+		cl = make_log(9, 1000 + *left, "from the callback");
+		if (store_add_message(st, &cl) != 0)
+			diag("write from the commit callback failed");
+	}
+}
+
+/* A new file is created private, with the schema at this build's version,
+ * in WAL mode, and opens again. */
+static void
+test_open(void)
+{
+	char *path = tmp_path("open.db");
+	struct store *st;
+	struct stat sb;
+	char *mode;
+
+	st = store_open(NULL, path);
+	ok(st != NULL, "a new store opens");
+	store_close(st);
+	ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+	    "the database file is mode 0600");
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+	mode = raw_text(path, "PRAGMA journal_mode");
+	is_str(mode, "wal");
+	free(mode);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM sqlite_master"
+	           " WHERE type = 'table'"),
+	    ==, 7);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM sqlite_master"
+	           " WHERE type = 'trigger'"),
+	    ==, 1);
+	st = store_open(NULL, path);
+	ok(st != NULL, "an existing store opens again");
+	store_close(st);
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+	store_close(NULL);
+	free(path);
+}
+
+/* Newer schemas, garbage files and impossible paths are refused, with the
+ * file left as it was. */
+static void
+test_refuse(void)
+{
+	char *path = tmp_path("newer.db");
+	char *sql, *mode;
+	char junk[8192];
+	struct stat sb;
+	int fd;
+
+	sql = xasprintf("CREATE TABLE future (x); PRAGMA user_version = %d;",
+	    STORE_SCHEMA_VERSION + 1);
+	ok(raw_exec(path, sql) == 0, "made a database from the future");
+	free(sql);
+	ok(store_open(NULL, path) == NULL, "a newer schema is refused");
+	is_int(raw_int(path, "PRAGMA user_version"), ==,
+	    STORE_SCHEMA_VERSION + 1);
+	mode = raw_text(path, "PRAGMA journal_mode");
+	is_str(mode, "delete");
+	free(mode);
+	free(path);
+
+	path = tmp_path("garbage.db");
+	memset(junk, 'x', sizeof junk);
+	memcpy(junk, "this is not a database\n", 23);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd != -1 && write(fd, junk, sizeof junk) == (ssize_t)sizeof junk,
+	    "wrote a garbage file");
+	close(fd);
+	ok(store_open(NULL, path) == NULL, "a garbage file is refused");
+	ok(stat(path, &sb) == 0 && sb.st_size == (off_t)sizeof junk,
+	    "the garbage file is left alone");
+	free(path);
+
+	/* A valid magic string over a nonsense header. */
+	path = tmp_path("badheader.db");
+	memset(junk, 0xff, sizeof junk);
+	memcpy(junk, "SQLite format 3", 16);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd != -1 && write(fd, junk, sizeof junk) == (ssize_t)sizeof junk,
+	    "wrote a file with a broken header");
+	close(fd);
+	ok(store_open(NULL, path) == NULL, "a broken header is refused");
+	free(path);
+
+	path = tmp_path("no/such/dir/x.db");
+	ok(store_open(NULL, path) == NULL, "a missing directory is refused");
+	free(path);
+}
+
+/* Login state: zeros at first, then what was set, before and after a
+ * commit. */
+static void
+test_login_state(struct store *st)
+{
+	struct loco_login_state ls, got;
+
+	memset(&got, 0xaa, sizeof got);
+	is_int(store_get_login_state(st, &got), ==, 0);
+	ok(got.revision == 0 && got.last_token_id == 0 && got.lbk == 0,
+	    "no login state reads as zeros");
+	ls.revision = 7;
+	ls.last_token_id = INT64_C(9007199254740993); /* 2^53 + 1 */
+	ls.lbk = -5;
+	is_int(store_set_login_state(st, &ls), ==, 0);
+	is_int(store_get_login_state(st, &got), ==, 0);
+	is_int(got.last_token_id, ==, INT64_C(9007199254740993));
+	is_int(store_flush(st), ==, 0);
+	ls.revision = 8;
+	is_int(store_set_login_state(st, &ls), ==, 0);
+	is_int(store_get_login_state(st, &got), ==, 0);
+	is_int(got.revision, ==, 8);
+	is_int(got.lbk, ==, -5);
+	is_int(store_flush(st), ==, 0);
+}
+
+/* Chats: insert, partial updates that keep what is known, gone and back. */
+static void
+test_chats(struct store *st)
+{
+	const int64_t icon_ids[2] = {501, 502};
+	char alice[] = "Alice", bob[] = "Bob";
+	char *const icon_nicks[2] = {alice, bob};
+	struct loco_engine_chat c;
+	struct seen_chat seen;
+	int64_t big = INT64_MAX - 1;
+	char *nick;
+	bool found;
+
+	memset(&c, 0, sizeof c);
+	c.chat_id = 10;
+	c.type = LOCO_CHAT_MULTI;
+	c.title = "Room";
+	c.last_log_id = 40;
+	c.last_seen_log_id = 30;
+	c.active_members = 3;
+	c.icon_user_ids = icon_ids;
+	c.icon_nicknames = icon_nicks;
+	c.n_icons = 2;
+	is_int(store_put_chat(st, &c), ==, 0);
+	seen = find_chat(st, 10);
+	ok(seen.found, "a put chat is listed");
+	is_str(seen.type, "MultiChat");
+	is_str(seen.title, "Room");
+	ok(!seen.has_notice, "an unset notice is NULL");
+	is_int(seen.c.last_log_id, ==, 40);
+	is_int(seen.c.read_watermark, ==, 30);
+	is_int(seen.c.active_members, ==, 3);
+	is_int(seen.c.cursor, ==, 0);
+	ok(!seen.c.gone, "a put chat is not gone");
+	nick = store_get_nickname(st, 502);
+	is_str(nick, "Bob");
+	free(nick);
+
+	/* What the engine reports after a restart: no title, no type. */
+	c.type = LOCO_CHAT_UNKNOWN;
+	c.title = NULL;
+	c.notice = "Be nice";
+	c.last_log_id = 35;
+	c.last_seen_log_id = 38;
+	c.link_id = 0;
+	c.n_icons = 0;
+	is_int(store_put_chat(st, &c), ==, 0);
+	seen = find_chat(st, 10);
+	is_str(seen.type, "MultiChat");
+	is_str(seen.title, "Room");
+	is_str(seen.notice, "Be nice");
+	is_int(seen.c.last_log_id, ==, 40);
+	is_int(seen.c.read_watermark, ==, 38);
+
+	c.title = "새 이름 ✓";
+	c.type = LOCO_CHAT_OPEN_MULTI;
+	c.link_id = 123456789012345;
+	is_int(store_put_chat(st, &c), ==, 0);
+	seen = find_chat(st, 10);
+	is_str(seen.title, "새 이름 ✓");
+	is_str(seen.type, "OM");
+	is_int(seen.c.link_id, ==, 123456789012345);
+
+	is_int(store_chat_gone(st, 10), ==, 0);
+	seen = find_chat(st, 10);
+	ok(seen.found && seen.c.gone, "a gone chat is still listed, gone");
+	cursor_of(st, 10, &found);
+	ok(found, "a gone chat keeps its cursor in store_get_cursors");
+	is_int(store_put_chat(st, &c), ==, 0);
+	seen = find_chat(st, 10);
+	ok(!seen.c.gone, "putting a gone chat brings it back");
+	is_int(store_chat_gone(st, 999), ==, 0);
+	ok(!find_chat(st, 999).found, "an unknown gone chat is not created");
+
+	memset(&c, 0, sizeof c);
+	c.chat_id = big;
+	c.type = LOCO_CHAT_DIRECT;
+	is_int(store_put_chat(st, &c), ==, 0);
+	seen = find_chat(st, big);
+	ok(seen.found && seen.c.chat_id == big,
+	    "a 63-bit chat id survives exactly");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* Members: a full list, joins, leaves, replacement and nicknames. */
+static void
+test_members(struct store *st)
+{
+	struct loco_member m[3];
+	struct seen_members seen;
+	char n1[] = "Carol", n2[] = "Dan", n3[] = "Eve", n1b[] = "Caro";
+	char kr[] = "KR", url[] = "https://example.invalid/p.jpg";
+	char *nick;
+
+	memset(m, 0, sizeof m);
+	m[0].user_id = 601;
+	m[0].nickname = n1;
+	m[0].country_iso = kr;
+	m[0].profile_image_url = url;
+	m[1].user_id = 602;
+	m[1].nickname = n2;
+	m[2].user_id = 603;
+	m[2].nickname = n3;
+	is_int(store_set_members(st, 20, m, 3), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_member(st, 20, members_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 3);
+	ok(seen.user_id[0] == 601 && seen.user_id[1] == 602 &&
+	        seen.user_id[2] == 603,
+	    "members come ascending by user id");
+	is_str(seen.nick[1], "Dan");
+	ok(find_chat(st, 20).found, "a member list creates its chat");
+
+	is_int(store_add_member(st, 20, 604, "Fay"), ==, 0);
+	is_int(store_add_member(st, 20, 604, NULL), ==, 0);
+	is_int(store_remove_member(st, 20, 602), ==, 0);
+	is_int(store_remove_member(st, 20, 999), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_member(st, 20, members_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 3);
+	ok(seen.user_id[0] == 601 && seen.user_id[1] == 603 &&
+	        seen.user_id[2] == 604,
+	    "a join and a leave are applied");
+	is_str(seen.nick[2], "Fay");
+
+	/* A new full list replaces the old one; a nickname changes. */
+	m[0].nickname = n1b;
+	m[0].country_iso = NULL;
+	is_int(store_set_members(st, 20, m, 1), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_member(st, 20, members_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 1);
+	is_str(seen.nick[0], "Caro");
+	nick = store_get_nickname(st, 601);
+	is_str(nick, "Caro");
+	free(nick);
+	nick = store_get_nickname(st, 604);
+	is_str(nick, "Fay");
+	free(nick);
+	ok(store_get_nickname(st, 4242) == NULL, "an unknown user has no nick");
+
+	is_int(store_add_member(st, 21, 601, "Other"), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_member(st, 20, members_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 1);
+	is_str(seen.nick[0], "Caro");
+	is_int(store_set_members(st, 21, NULL, 0), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_member(st, 21, members_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 0);
+	is_int(store_flush(st), ==, 0);
+}
+
+/* Messages: cursor moves with each stored message; duplicates and old
+ * ones are ignored; deletion, reactions and read marks. */
+static void
+test_messages(struct store *st, const char *path)
+{
+	struct loco_chatlog cl;
+	struct store_stats before, after;
+	struct seen_messages seen;
+	bool found;
+	int64_t i;
+
+	store_get_stats(st, &before);
+	for (i = 100; i <= 102; i++) {
+		cl = make_log(30, i, "hello");
+		is_int(store_add_message(st, &cl), ==, 0);
+		is_int(cursor_of(st, 30, &found), ==, i);
+	}
+	is_int(store_count_messages(st, 30), ==, 3);
+	cl = make_log(30, 101, "duplicate");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(30, 102, "at the cursor");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(30, 50, "below the cursor");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_count_messages(st, 30), ==, 3);
+	is_int(cursor_of(st, 30, &found), ==, 102);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 30, 100, 1, messages_cb, &seen), ==,
+	    0);
+	is_str(seen.text, "hello");
+	store_get_stats(st, &after);
+	is_int(after.messages_added - before.messages_added, ==, 3);
+	is_int(after.messages_ignored - before.messages_ignored, ==, 3);
+
+	/* Every field round-trips; NULL strings stay NULL. */
+	cl = make_log(30, 103, NULL);
+	cl.type = LOCO_MSG_PHOTO;
+	cl.author_id = INT64_MAX;
+	cl.msg_id = INT64_MIN;
+	cl.prev_id = 102;
+	cl.send_at = INT32_MAX;
+	cl.attachment = (char *)"{\"url\":\"https://x.invalid/a\"}";
+	is_int(store_add_message(st, &cl), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 30, 102, 0, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 1);
+	is_int(seen.last.chat_id, ==, 30);
+	is_int(seen.last.log_id, ==, 103);
+	is_int(seen.last.prev_id, ==, 102);
+	is_int(seen.last.author_id, ==, INT64_MAX);
+	is_int(seen.last.msg_id, ==, INT64_MIN);
+	is_int(seen.last.type, ==, LOCO_MSG_PHOTO);
+	is_int(seen.last.send_at, ==, INT32_MAX);
+	ok(!seen.has_text, "a NULL text stays NULL");
+	is_str(seen.attachment, "{\"url\":\"https://x.invalid/a\"}");
+	ok(!seen.last.deleted, "a new message is not deleted");
+
+	cl = make_log(30, 104, "안녕하세요 👋");
+	cl.type = LOCO_MSG_TEXT | LOCO_MSGTYPE_DELETED_BIT;
+	is_int(store_add_message(st, &cl), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 30, 103, 0, messages_cb, &seen), ==,
+	    0);
+	is_str(seen.text, "안녕하세요 👋");
+	ok(seen.last.deleted, "a type with the deleted bit is stored deleted");
+	/* Not committed yet: a second connection does not see it. */
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM messages"
+	           " WHERE chat_id = 30 AND log_id = 104"),
+	    ==, 0);
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path,
+	           "SELECT typeof(text) = 'text' AND"
+	           " typeof(log_id) = 'integer' FROM messages"
+	           " WHERE chat_id = 30 AND log_id = 104"),
+	    ==, 1);
+
+	is_int(store_mark_deleted(st, 30, 100), ==, 0);
+	is_int(store_mark_deleted(st, 30, 5000), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 30, 99, 1, messages_cb, &seen), ==, 0);
+	ok(seen.n == 1 && seen.last.log_id == 100 && seen.last.deleted,
+	    "store_mark_deleted marks the message");
+	is_int(store_count_messages(st, 30), ==, 5);
+
+	/* A message for a chat never put creates it, cursor included. */
+	cl = make_log(31, 7, "first");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(cursor_of(st, 31, &found), ==, 7);
+	ok(found, "a message creates its chat");
+
+	is_int(store_add_reaction(st, 30, 101, 601, 1), ==, 0);
+	is_int(store_add_reaction(st, 30, 101, 601, 2), ==, 0);
+	is_int(store_add_reaction(st, 30, 101, 602, 1), ==, 0);
+	is_int(store_add_reaction(st, 32, 1, 601, 1), ==, 0);
+	is_int(store_set_read(st, 30, 601, 101), ==, 0);
+	is_int(store_set_read(st, 30, 601, 50), ==, 0);
+	is_int(store_set_read(st, 30, 602, 102), ==, 0);
+	is_int(store_set_read(st, 30, 602, 104), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM reactions"
+	           " WHERE chat_id = 30 AND log_id = 101"),
+	    ==, 2);
+	is_int(raw_int(path,
+	           "SELECT type FROM reactions WHERE chat_id = 30"
+	           " AND log_id = 101 AND user_id = 601"),
+	    ==, 2);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM reactions"
+	           " WHERE chat_id = 32"),
+	    ==, 1);
+	is_int(raw_int(path,
+	           "SELECT watermark FROM reads"
+	           " WHERE chat_id = 30 AND user_id = 601"),
+	    ==, 101);
+	is_int(raw_int(path,
+	           "SELECT watermark FROM reads"
+	           " WHERE chat_id = 30 AND user_id = 602"),
+	    ==, 104);
+}
+
+/* Paging through a chat's messages: after, limit, stopping early. */
+static void
+test_foreach(struct store *st)
+{
+	struct loco_chatlog cl;
+	struct seen_messages seen;
+	int64_t i, before;
+	size_t k;
+	bool asc = true;
+
+	before = store_count_messages(st, 0);
+	for (i = 1; i <= 25; i++) {
+		cl = make_log(40, i, "page");
+		is_int(store_add_message(st, &cl), ==, 0);
+	}
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 40, 0, 0, messages_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 25);
+	for (k = 0; k < seen.n; k++)
+		asc = asc && seen.log_id[k] == (int64_t)k + 1;
+	ok(asc, "all messages, ascending");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 40, 10, 5, messages_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 5);
+	ok(seen.log_id[0] == 11 && seen.log_id[4] == 15,
+	    "after 10, limit 5 gives 11..15");
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 3;
+	is_int(store_foreach_message(st, 40, 20, 0, messages_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 3);
+	is_int(seen.log_id[2], ==, 23);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 40, 25, 0, messages_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 4040, 0, 0, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 0);
+	is_int(store_count_messages(st, 40), ==, 25);
+	is_int(store_count_messages(st, 0), ==, before + 25);
+	is_int(store_count_messages(st, 4040), ==, 0);
+}
+
+/* Everything written above is there after closing and opening again. */
+static void
+test_reopen(const char *path)
+{
+	struct store *st;
+	struct loco_login_state ls;
+	struct seen_chat seen;
+	struct seen_members mem;
+	struct seen_messages msgs;
+	char *nick;
+	bool found;
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the store opens again"))
+		return;
+	is_int(store_get_login_state(st, &ls), ==, 0);
+	ok(ls.revision == 8 && ls.last_token_id == INT64_C(9007199254740993) &&
+	        ls.lbk == -5,
+	    "login state kept");
+	seen = find_chat(st, 10);
+	is_str(seen.title, "새 이름 ✓");
+	is_str(seen.notice, "Be nice");
+	memset(&mem, 0, sizeof mem);
+	is_int(store_foreach_member(st, 20, members_cb, &mem), ==, 0);
+	ok(mem.n == 1 && mem.user_id[0] == 601, "members kept");
+	nick = store_get_nickname(st, 502);
+	is_str(nick, "Bob");
+	free(nick);
+	is_int(cursor_of(st, 30, &found), ==, 104);
+	is_int(cursor_of(st, 40, &found), ==, 25);
+	is_int(store_count_messages(st, 40), ==, 25);
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_foreach_message(st, 30, 103, 0, messages_cb, &msgs), ==,
+	    0);
+	ok(msgs.n == 1 && msgs.last.deleted, "the deleted message kept");
+	is_str(msgs.text, "안녕하세요 👋");
+	store_close(st);
+}
+
+/* One commit per loop iteration, reported once, never inside a write. */
+static void
+test_batching(void)
+{
+	char *path = tmp_path("batch.db");
+	struct event_base *base;
+	struct store *st;
+	struct store_stats s0, s1;
+	struct loco_chatlog cl;
+	char text[32];
+	int64_t i;
+	int fails = 0, left = 1;
+
+	base = event_base_new();
+	st = store_open(base, path);
+	if (!ok(st != NULL && base != NULL, "store with an event base"))
+		goto end;
+	store_set_commit_cb(st, commit_cb, NULL);
+	commit_calls = 0;
+
+	for (i = 1; i <= 500; i++) {
+		snprintf(text, sizeof text, "m%" PRId64, i);
+		cl = make_log(5, i, text);
+		fails += store_add_message(st, &cl) != 0;
+	}
+	is_int(fails, ==, 0);
+	is_uint(commit_calls, ==, 0);
+	is_int(raw_int(path, "SELECT count(*) FROM messages"), ==, 0);
+	is_int(event_base_loop(base, EVLOOP_ONCE), ==, 0);
+	is_uint(commit_calls, ==, 1);
+	is_int(raw_int(path, "SELECT count(*) FROM messages"), ==, 500);
+	is_int(raw_int(path, "SELECT cursor FROM chats WHERE chat_id = 5"), ==,
+	    500);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 1);
+
+	/* 10,000 messages in one burst: STORE_BATCH_MAX per transaction,
+	 * one callback when the burst is over. */
+	store_get_stats(st, &s0);
+	commit_calls = 0;
+	for (i = 501; i <= 10500; i++) {
+		snprintf(text, sizeof text, "m%" PRId64, i);
+		cl = make_log(5 + i % 2, i, text);
+		fails += store_add_message(st, &cl) != 0;
+	}
+	is_int(fails, ==, 0);
+	is_uint(commit_calls, ==, 0);
+	store_get_stats(st, &s1);
+	is_int(s1.commits - s0.commits, ==, 10000 / STORE_BATCH_MAX);
+	is_int(s1.messages_added - s0.messages_added, ==, 10000);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 1);
+	store_get_stats(st, &s1);
+	is_int(s1.commits - s0.commits, ==, 10000 / STORE_BATCH_MAX);
+	is_int(raw_int(path, "SELECT count(*) FROM messages"), ==, 10500);
+	is_int(raw_int(path, "SELECT cursor FROM chats WHERE chat_id = 6"), ==,
+	    10499);
+
+	/* store_flush commits now, reports at once, and cancels the timer;
+	 * with nothing pending it reports nothing. */
+	commit_calls = 0;
+	is_int(store_flush(st), ==, 0);
+	is_uint(commit_calls, ==, 0);
+	cl = make_log(5, 20000, "flushed");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	is_uint(commit_calls, ==, 1);
+	is_int(raw_int(path, "SELECT cursor FROM chats WHERE chat_id = 5"), ==,
+	    20000);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 1);
+
+	/* The callback may write; that write is the next batch. */
+	store_set_commit_cb(st, commit_write_cb, &left);
+	commit_calls = 0;
+	cl = make_log(9, 1, "start");
+	is_int(store_add_message(st, &cl), ==, 0);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 1);
+	is_int(raw_int(path, "SELECT count(*) FROM messages WHERE chat_id = 9"),
+	    ==, 1);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 2);
+	is_int(raw_int(path, "SELECT count(*) FROM messages WHERE chat_id = 9"),
+	    ==, 2);
+	event_base_loop(base, EVLOOP_ONCE);
+	is_uint(commit_calls, ==, 2);
+
+	/* Closing commits what is pending without calling back. */
+	cl = make_log(9, 5000, "at close");
+	is_int(store_add_message(st, &cl), ==, 0);
+end:
+	store_close(st);
+	is_uint(commit_calls, ==, 2);
+	is_int(raw_int(path, "SELECT count(*) FROM messages WHERE chat_id = 9"),
+	    ==, 3);
+	if (base != NULL)
+		event_base_free(base);
+	free(path);
+}
+
+/* A write that cannot begin (another process holds the write lock) fails
+ * cleanly, and the next write starts a new transaction. */
+static void
+test_busy(void)
+{
+	char *path = tmp_path("busy.db");
+	struct store *st;
+	struct loco_chatlog cl;
+	sqlite3 *other = NULL;
+	bool found;
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "store for the lock test"))
+		goto end;
+	ok(sqlite3_open(path, &other) == SQLITE_OK &&
+	        sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	            SQLITE_OK,
+	    "another connection holds the write lock");
+	cl = make_log(1, 1, "blocked");
+	is_int(store_add_message(st, &cl), ==, -1);
+	ok(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL) == SQLITE_OK,
+	    "the other connection lets go");
+	cl = make_log(1, 2, "goes through");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	is_int(store_count_messages(st, 1), ==, 1);
+	is_int(cursor_of(st, 1, &found), ==, 2);
+end:
+	sqlite3_close(other);
+	store_close(st);
+	free(path);
+}
+
+/*
+ * In a child (the limit applies to the whole process, stdout included):
+ * commit one message, then lower the file size limit to the WAL's size so
+ * the next commit cannot write, then lift it and write again. Returns the
+ * number of the first step that went wrong, 0 when all went as expected.
+ */
+static int
+commit_failure_child(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	char *big = xmalloc(65536);
+	struct store *st;
+	struct store_stats stats;
+	struct loco_chatlog cl;
+	struct rlimit old, low;
+	struct stat sb;
+	int rc = 0;
+
+	memset(big, 'z', 65535);
+	big[65535] = '\0';
+	signal(SIGXFSZ, SIG_IGN);
+	if ((st = store_open(NULL, path)) == NULL)
+		return 1;
+	cl = make_log(3, 1, "one");
+	if (store_add_message(st, &cl) != 0 || store_flush(st) != 0)
+		rc = 2;
+	else if (stat(wal, &sb) != 0 || getrlimit(RLIMIT_FSIZE, &old) != 0)
+		rc = 3;
+	if (rc != 0)
+		goto out;
+	low = old;
+	low.rlim_cur = (rlim_t)sb.st_size;
+	if (setrlimit(RLIMIT_FSIZE, &low) != 0) {
+		rc = 4;
+		goto out;
+	}
+	cl = make_log(3, 2, big);
+	if (store_add_message(st, &cl) != 0)
+		rc = 5;
+	else if (store_flush(st) != -1)
+		rc = 6;
+	if (setrlimit(RLIMIT_FSIZE, &old) != 0 && rc == 0)
+		rc = 7;
+	if (rc != 0)
+		goto out;
+	store_get_stats(st, &stats);
+	if (stats.failed != 1)
+		rc = 8;
+	cl = make_log(3, 3, "three");
+	if (rc == 0 &&
+	    (store_add_message(st, &cl) != 0 || store_flush(st) != 0))
+		rc = 9;
+	if (rc == 0 && store_count_messages(st, 3) != 2)
+		rc = 10;
+out:
+	store_close(st);
+	free(big);
+	free(wal);
+	return rc;
+}
+
+/* A failed commit is rolled back and the next write starts afresh. */
+static void
+test_commit_failure(void)
+{
+	char *path = tmp_path("full.db");
+	struct store *st;
+	struct seen_messages seen;
+	pid_t pid;
+	int status = 0;
+	char *check;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(commit_failure_child(path));
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	    "the commit-failure child ran");
+	is_int(WEXITSTATUS(status), ==, 0);
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the store opens after a failed commit"))
+		goto end;
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 3, 0, 0, messages_cb, &seen), ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 1 && seen.log_id[1] == 3,
+	    "the failed batch is gone, the next one is there");
+	check = raw_text(path, "PRAGMA integrity_check");
+	is_str(check, "ok");
+	free(check);
+end:
+	store_close(st);
+	free(path);
+}
+
+/*
+ * The crash-test child: resume each chat above its stored cursor, write
+ * bursts of random size (some above STORE_BATCH_MAX, with duplicates
+ * mixed in), let the event loop commit, and report what is committed.
+ * Progress notes in the middle of a burst and just before the commit let
+ * the parent's kill land anywhere, the commit included. Runs until killed.
+ */
+static void
+crash_child(const char *path, int fd, unsigned seed)
+{
+	struct event_base *base;
+	struct store *st;
+	struct crash_report r;
+	struct loco_chatlog cl;
+	struct loco_engine_chat c;
+	bool found;
+	char text[64];
+	int64_t next[3];
+	int k, i, n, note;
+
+	srand(seed);
+	base = event_base_new();
+	if (base == NULL || (st = store_open(base, path)) == NULL)
+		_exit(2);
+	memset(&r, 0, sizeof r);
+	for (k = 0; k < 3; k++) {
+		next[k] = cursor_of(st, crash_chats[k], &found) + 1;
+		if (!found)
+			next[k] = 1;
+		r.cursor[k] = next[k] - 1;
+	}
+	for (;;) {
+		n = 1 + rand() % 2500;
+		note = rand() % n;
+		for (i = 0; i < n; i++) {
+			k = rand() % 3;
+			snprintf(text, sizeof text, "chat %d message %" PRId64,
+			    k, next[k]);
+			cl = make_log(crash_chats[k], next[k], text);
+			if (rand() % 16 == 0 && next[k] > 1) {
+				/* A duplicate, as after a reconnect. */
+				cl.log_id = next[k] - 1 - rand() % next[k];
+			} else
+				next[k]++;
+			if (store_add_message(st, &cl) != 0)
+				_exit(3);
+			if (rand() % 64 == 0) {
+				memset(&c, 0, sizeof c);
+				c.chat_id = crash_chats[k];
+				c.type = LOCO_CHAT_MULTI;
+				c.last_log_id = next[k] - 1;
+				if (store_put_chat(st, &c) != 0 ||
+				    store_set_read(st, c.chat_id, 1,
+				        next[k] - 1) != 0)
+					_exit(4);
+			}
+			if (i == note) {
+				r.committed = 0;
+				if (write(fd, &r, sizeof r) !=
+				    (ssize_t)sizeof r)
+					_exit(6);
+			}
+		}
+		r.committed = 0;
+		if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+			_exit(6);
+		if (event_base_loop(base, EVLOOP_NONBLOCK) == -1)
+			_exit(5);
+		r.committed = 1;
+		for (k = 0; k < 3; k++)
+			r.cursor[k] = next[k] - 1;
+		if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+			_exit(6);
+	}
+}
+
+/* After a kill: the file is sound, and for each chat the cursor is its
+ * largest log id, all of 1..cursor are there, and nothing reported
+ * committed was lost. */
+static void
+crash_check(const char *path, const struct crash_report *r)
+{
+	struct store *st;
+	char *check, *sql;
+	bool found;
+	int64_t cur;
+	int k;
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the store opens after SIGKILL"))
+		return;
+	check = raw_text(path, "PRAGMA integrity_check");
+	is_str(check, "ok");
+	free(check);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM messages AS m"
+	           " JOIN chats AS c USING (chat_id)"
+	           " WHERE m.log_id > c.cursor"),
+	    ==, 0);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM chats AS c WHERE cursor <>"
+	           " (SELECT coalesce(max(log_id), 0) FROM messages"
+	           "  WHERE chat_id = c.chat_id)"),
+	    ==, 0);
+	for (k = 0; k < 3; k++) {
+		cur = cursor_of(st, crash_chats[k], &found);
+		if (!found)
+			cur = 0;
+		if (!ok(cur >= r->cursor[k],
+		        "chat %d: cursor %" PRId64 " >= committed %" PRId64, k,
+		        cur, r->cursor[k]))
+			continue;
+		sql = xasprintf("SELECT count(*) = %" PRId64 " AND"
+		                " coalesce(min(log_id), 1) = 1 FROM messages"
+		                " WHERE chat_id = %" PRId64,
+		    cur, crash_chats[k]);
+		ok(raw_int(path, sql) == 1,
+		    "chat %d: every log id 1..%" PRId64 " is stored once", k,
+		    cur);
+		free(sql);
+	}
+	store_close(st);
+}
+
+/* Kill a writing child at random moments, three times over one file. */
+static void
+test_crash(void)
+{
+	char *path = tmp_path("crash.db");
+	struct crash_report r, last;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	int round, fds[2], status = 0, want, got;
+	ssize_t nr;
+	size_t have;
+	pid_t pid;
+
+	diag("crash test seed %u", seed);
+	srand(seed);
+	for (round = 0; round < 3; round++) {
+		if (!ok(pipe(fds) == 0, "pipe"))
+			break;
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			crash_child(path, fds[1], seed + (unsigned)round);
+		}
+		close(fds[1]);
+		want = 1 + rand() % 120;
+		memset(&last, 0, sizeof last);
+		for (got = 0; got < want; got++) {
+			for (have = 0; have < sizeof r; have += (size_t)nr) {
+				nr = read(fds[0], (char *)&r + have,
+				    sizeof r - have);
+				if (nr <= 0 && !(nr < 0 && errno == EINTR))
+					break;
+				if (nr < 0)
+					nr = 0;
+			}
+			if (have != sizeof r)
+				break;
+			if (r.committed)
+				last = r;
+		}
+		/* The child keeps writing while we decide: the kill lands
+		 * anywhere in a burst or a commit. */
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		close(fds[0]);
+		ok(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		        WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		    "round %d: child killed after %d reports", round, got);
+		if (!is_int(got, ==, want))
+			break;
+		crash_check(path, &last);
+	}
+	free(path);
+}
+
+int
+main(void)
+{
+	char *path;
+	struct store *st;
+
+	tap_init(0);
+	test_open();
+	test_refuse();
+
+	path = tmp_path("main.db");
+	st = store_open(NULL, path);
+	if (ok(st != NULL, "main store opens")) {
+		test_login_state(st);
+		test_chats(st);
+		test_members(st);
+		test_messages(st, path);
+		test_foreach(st);
+		store_close(st);
+		test_reopen(path);
+	}
+	free(path);
+
+	test_batching();
+	test_busy();
+	test_commit_failure();
+	test_crash();
+	return done_testing();
+}
