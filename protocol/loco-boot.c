@@ -255,6 +255,21 @@ trailer_decode(const bson_t *doc, struct loco_trailer *out,
 	    loco_bson_opt_i32(doc, what, "tokenExpireTime",
 	        &out->token_expire_time, err) != 0)
 		return -1;
+	(void)loco_bson_lax_i32(doc, "resolution", &out->resolution);
+	(void)loco_bson_lax_i32(doc, "resolutionHD", &out->resolution_hd);
+	(void)loco_bson_lax_i32(doc, "compRatio", &out->comp_ratio);
+	(void)loco_bson_lax_i32(doc, "compRatioHD", &out->comp_ratio_hd);
+	(void)loco_bson_lax_i32(doc, "downMode", &out->down_mode);
+	(void)loco_bson_lax_i32(doc, "concurrentDownLimit",
+	    &out->concurrent_down_limit);
+	(void)loco_bson_lax_i32(doc, "maxRelaySize", &out->max_relay_size);
+	(void)loco_bson_lax_i32(doc, "downCheckSize", &out->down_check_size);
+	(void)loco_bson_lax_i32(doc, "vCodec", &out->v_codec);
+	(void)loco_bson_lax_i32(doc, "vFps", &out->v_fps);
+	(void)loco_bson_lax_i32(doc, "aCodec", &out->a_codec);
+	(void)loco_bson_lax_i32(doc, "vResolution", &out->v_resolution);
+	(void)loco_bson_lax_i32(doc, "vBitrate", &out->v_bitrate);
+	(void)loco_bson_lax_i32(doc, "aFrequency", &out->a_frequency);
 	return 0;
 }
 
@@ -272,6 +287,21 @@ trailer_append(bson_t *out, const struct loco_trailer *t)
 	bson_append_int32(&sub, "concurrentUpLimit", -1,
 	    t->concurrent_up_limit);
 	bson_append_int32(&sub, "tokenExpireTime", -1, t->token_expire_time);
+	bson_append_int32(&sub, "resolution", -1, t->resolution);
+	bson_append_int32(&sub, "resolutionHD", -1, t->resolution_hd);
+	bson_append_int32(&sub, "compRatio", -1, t->comp_ratio);
+	bson_append_int32(&sub, "compRatioHD", -1, t->comp_ratio_hd);
+	bson_append_int32(&sub, "downMode", -1, t->down_mode);
+	bson_append_int32(&sub, "concurrentDownLimit", -1,
+	    t->concurrent_down_limit);
+	bson_append_int32(&sub, "maxRelaySize", -1, t->max_relay_size);
+	bson_append_int32(&sub, "downCheckSize", -1, t->down_check_size);
+	bson_append_int32(&sub, "vCodec", -1, t->v_codec);
+	bson_append_int32(&sub, "vFps", -1, t->v_fps);
+	bson_append_int32(&sub, "aCodec", -1, t->a_codec);
+	bson_append_int32(&sub, "vResolution", -1, t->v_resolution);
+	bson_append_int32(&sub, "vBitrate", -1, t->v_bitrate);
+	bson_append_int32(&sub, "aFrequency", -1, t->a_frequency);
 	bson_append_document_end(out, &sub);
 }
 
@@ -341,6 +371,9 @@ loco_getconf_res_decode(const bson_t *doc, struct loco_getconf_res *out,
 	if ((r = opt_subdoc(doc, what, "ticket", &sub, err)) < 0 ||
 	    (r == 1 && ticket_decode(&sub, &out->ticket, err) != 0))
 		goto fail;
+	if (loco_bson_opt_str_array(doc, what, "hosts", &out->hosts,
+	        &out->n_hosts, err) != 0)
+		goto fail;
 	if ((r = opt_subdoc(doc, what, "trailer", &sub, err)) < 0 ||
 	    (r == 1 && trailer_decode(&sub, &out->trailer, err) != 0))
 		goto fail;
@@ -363,6 +396,9 @@ loco_getconf_res_encode(const struct loco_getconf_res *in, bson_t *out)
 	netconf_append(out, "3g", &in->cell);
 	netconf_append(out, "wifi", &in->wifi);
 	ticket_append(out, &in->ticket);
+	if (in->n_hosts > 0)
+		loco_bson_append_str_array(out, "hosts",
+		    (const char *const *)in->hosts, in->n_hosts);
 	if (in->profile != NULL)
 		bson_append_document(out, "profile", -1, in->profile);
 	if (in->etc != NULL)
@@ -379,6 +415,7 @@ loco_getconf_res_release(struct loco_getconf_res *x)
 	netconf_release(&x->cell);
 	netconf_release(&x->wifi);
 	ticket_release(&x->ticket);
+	loco_strv_free(x->hosts, x->n_hosts);
 	if (x->profile != NULL)
 		bson_destroy(x->profile);
 	if (x->etc != NULL)

@@ -75,13 +75,30 @@ struct loco_ticket {
 	int32_t lslp; /* old checkin port (OK-plan); 0 = absent, not written */
 };
 
-/* GETCONF "trailer": media limits. Sizes in bytes, times in seconds. */
+/* GETCONF "trailer": media limits. Sizes in bytes, times in seconds.
+ * The fields from resolution on are the media settings KiwiTalk's booking
+ * struct requires (and node-kakao types); their exact meaning is unknown,
+ * so they are always written (int32) and read leniently. */
 struct loco_trailer {
 	int64_t up_max_size;
 	int64_t video_up_max_size;
 	int32_t content_expire_time;
 	int32_t concurrent_up_limit;
 	int32_t token_expire_time;
+	int32_t resolution;            /* "resolution": photo long side, px */
+	int32_t resolution_hd;         /* "resolutionHD" */
+	int32_t comp_ratio;            /* "compRatio": JPEG quality, % */
+	int32_t comp_ratio_hd;         /* "compRatioHD" */
+	int32_t down_mode;             /* "downMode" */
+	int32_t concurrent_down_limit; /* "concurrentDownLimit" */
+	int32_t max_relay_size;        /* "maxRelaySize", bytes */
+	int32_t down_check_size;       /* "downCheckSize", bytes */
+	int32_t v_codec;               /* "vCodec" */
+	int32_t v_fps;                 /* "vFps" */
+	int32_t a_codec;               /* "aCodec" */
+	int32_t v_resolution;          /* "vResolution" */
+	int32_t v_bitrate;             /* "vBitrate", bit/s */
+	int32_t a_frequency;           /* "aFrequency", Hz */
 };
 
 /* GETCONF response. */
@@ -91,6 +108,9 @@ struct loco_getconf_res {
 	struct loco_netconf cell; /* "3g" */
 	struct loco_netconf wifi;
 	struct loco_ticket ticket;
+	char **hosts; /* "hosts": check-in hosts agent-messenger looks for
+			 before ticket.lsl; written only when non-empty */
+	size_t n_hosts;
 	bson_t *profile; /* owned opaque copy; NULL when absent */
 	bson_t *etc;     /* owned opaque copy; NULL when absent */
 	struct loco_trailer trailer;

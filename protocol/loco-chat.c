@@ -57,6 +57,8 @@ static int need_i64_array(const bson_t *doc, const char *what, const char *key,
 static int check_rp(const bson_t *doc, const char *what,
     struct loco_error *err);
 static void append_opt_str(bson_t *out, const char *key, const char *s);
+static void append_kind_str(bson_t *out, const char *key, const char *s,
+    bool always);
 static int chat_meta_decode(const bson_t *doc, const char *what,
     struct loco_chat_meta *out, struct loco_error *err);
 static int member_decode(const bson_t *doc, const char *what,
@@ -294,6 +296,16 @@ append_opt_str(bson_t *out, const char *key, const char *s)
 		bson_append_utf8(out, key, -1, s, -1);
 }
 
+/* Append s when it is set, or "" when always (a key some client needs). */
+static void
+append_kind_str(bson_t *out, const char *key, const char *s, bool always)
+{
+	if (always)
+		loco_bson_append_str(out, key, s);
+	else
+		append_opt_str(out, key, s);
+}
+
 /* The LOCO string of a chat type. */
 const char *
 loco_chat_type_name(enum loco_chat_type t)
@@ -395,6 +407,8 @@ member_decode(const bson_t *doc, const char *what, struct loco_member *out,
 	        &out->original_profile_image_url, err) != 0 ||
 	    loco_bson_opt_str(doc, what, "statusMessage", &out->status_message,
 	        err) != 0 ||
+	    loco_bson_opt_str(doc, what, "linkedServices",
+	        &out->linked_services, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "type", &out->type, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "suspended", &out->suspended, err) !=
 	        0 ||
@@ -420,35 +434,43 @@ loco_member_decode(const bson_t *doc, struct loco_member *out,
 	return member_decode(doc, "member", out, err);
 }
 
-/* Append the keys of a member to out. */
+/*
+ * Append the keys of a member to out. Keys a strict client requires for
+ * this kind of member are written even when empty or 0 (KiwiTalk's serde
+ * structs, node-kakao's and loco-wrapper's readers; docs/locosim-compat.md).
+ */
 void
 loco_member_encode(const struct loco_member *in, bson_t *out)
 {
+	bool open = in->type == LOCO_USER_OPEN_PROFILE;
+
 	bson_append_int64(out, "userId", -1, in->user_id);
-	if (in->account_id != 0)
+	if (!open || in->account_id != 0)
 		bson_append_int64(out, "accountId", -1, in->account_id);
 	loco_bson_append_str(out, "nickName", in->nickname);
-	append_opt_str(out, "countryIso", in->country_iso);
-	append_opt_str(out, "profileImageUrl", in->profile_image_url);
-	append_opt_str(out, "fullProfileImageUrl", in->full_profile_image_url);
-	append_opt_str(out, "originalProfileImageUrl",
-	    in->original_profile_image_url);
-	append_opt_str(out, "statusMessage", in->status_message);
+	append_kind_str(out, "countryIso", in->country_iso, !open);
+	append_kind_str(out, "profileImageUrl", in->profile_image_url, !open);
+	append_kind_str(out, "fullProfileImageUrl", in->full_profile_image_url,
+	    !open);
+	append_kind_str(out, "originalProfileImageUrl",
+	    in->original_profile_image_url, !open);
+	append_kind_str(out, "statusMessage", in->status_message, !open);
+	append_kind_str(out, "linkedServices", in->linked_services, !open);
 	bson_append_int32(out, "type", -1, in->type);
-	if (in->suspended)
-		bson_append_bool(out, "suspended", -1, true);
+	if (!open || in->suspended)
+		bson_append_bool(out, "suspended", -1, in->suspended);
 	if (in->ut != 0)
 		bson_append_int32(out, "ut", -1, in->ut);
-	append_opt_str(out, "pi", in->pi);
-	append_opt_str(out, "fpi", in->fpi);
-	append_opt_str(out, "opi", in->opi);
-	if (in->opt != 0)
+	append_kind_str(out, "pi", in->pi, open);
+	append_kind_str(out, "fpi", in->fpi, open);
+	append_kind_str(out, "opi", in->opi, open);
+	if (open || in->opt != 0)
 		bson_append_int32(out, "opt", -1, in->opt);
 	if (in->pli != 0)
 		bson_append_int64(out, "pli", -1, in->pli);
-	if (in->mt != 0)
+	if (open || in->mt != 0)
 		bson_append_int32(out, "mt", -1, in->mt);
-	if (in->ptp != 0)
+	if (open || in->ptp != 0)
 		bson_append_int32(out, "ptp", -1, in->ptp);
 }
 
@@ -462,6 +484,7 @@ loco_member_release(struct loco_member *x)
 	free(x->full_profile_image_url);
 	free(x->original_profile_image_url);
 	free(x->status_message);
+	free(x->linked_services);
 	free(x->pi);
 	free(x->fpi);
 	free(x->opi);
@@ -616,6 +639,8 @@ loco_chat_list_encode(const struct loco_chat_list *in, bson_t *out)
 	bson_append_int32(out, "mcmRevision", -1, in->mcm_revision);
 	loco_bson_append_i64_array(out, "delChatIds", in->del_chat_ids,
 	    in->n_del_chat_ids);
+	/* kc: its elements' type is unknown; loco-wrapper needs the array. */
+	loco_bson_append_i64_array(out, "kc", NULL, 0);
 	bson_append_bool(out, "eof", -1, in->eof);
 }
 
@@ -899,8 +924,14 @@ loco_chatonroom_res_decode(const bson_t *doc, struct loco_chatonroom_res *out,
 	        &out->n_watermarks, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "otk", &out->open_token, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "notiRead", &out->noti_read, err) !=
-	        0)
+	        0 ||
+	    loco_bson_lax_i64(doc, "o", &out->last_update) != 0 ||
+	    loco_bson_lax_i64(doc, "jsi", &out->jsi) != 0)
 		goto fail;
+	/* f and mr: keys of unknown meaning, kept only when well typed. */
+	(void)loco_bson_get_bool(doc, "f", &out->f);
+	if (loco_bson_get_str(doc, "mr", &out->mr) != 1)
+		out->mr = NULL;
 	return 0;
 fail:
 	loco_chatonroom_res_release(out);
@@ -924,6 +955,10 @@ loco_chatonroom_res_encode(const struct loco_chatonroom_res *in, bson_t *out)
 	loco_bson_append_i64_array(out, "a", in->watermark_user_ids,
 	    in->n_watermark_user_ids);
 	loco_bson_append_i64_array(out, "w", in->watermarks, in->n_watermarks);
+	bson_append_int64(out, "o", -1, in->last_update);
+	bson_append_int64(out, "jsi", -1, in->jsi);
+	bson_append_bool(out, "f", -1, in->f);
+	loco_bson_append_str(out, "mr", in->mr);
 	if (in->open_token != 0)
 		bson_append_int32(out, "otk", -1, in->open_token);
 	if (in->noti_read)
@@ -938,6 +973,7 @@ loco_chatonroom_res_release(struct loco_chatonroom_res *x)
 	free(x->member_ids);
 	free(x->watermark_user_ids);
 	free(x->watermarks);
+	free(x->mr);
 	memset(x, 0, sizeof *x);
 }
 
@@ -998,6 +1034,8 @@ chat_info_decode(const bson_t *doc, const char *what,
 	        &out->active_members, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "newMessageCount",
 	        &out->new_message_count, err) != 0 ||
+	    loco_bson_opt_bool(doc, what, "invalidNewMessageCount",
+	        &out->invalid_new_message_count, err) != 0 ||
 	    loco_bson_opt_i64(doc, what, "lastLogId", &out->last_log_id, err) !=
 	        0 ||
 	    loco_bson_opt_i64(doc, what, "lastSeenLogId",
@@ -1038,6 +1076,8 @@ chat_info_decode(const bson_t *doc, const char *what,
 		goto fail;
 	out->display_members = v;
 	if (loco_bson_opt_bool(doc, what, "left", &out->left, err) != 0 ||
+	    loco_bson_lax_i32(doc, "joinedAtForNewMem",
+	        &out->joined_at_for_new_mem) != 0 ||
 	    loco_bson_opt_i64(doc, what, "li", &out->link_id, err) != 0 ||
 	    loco_bson_opt_i32(doc, what, "otk", &out->open_token, err) != 0 ||
 	    loco_bson_opt_bool(doc, what, "directChat", &out->direct_chat,
@@ -1068,6 +1108,8 @@ loco_chat_info_encode(const struct loco_chat_info *in, bson_t *out)
 	bson_append_utf8(out, "type", -1, loco_chat_type_name(in->type), -1);
 	bson_append_int32(out, "activeMembersCount", -1, in->active_members);
 	bson_append_int32(out, "newMessageCount", -1, in->new_message_count);
+	bson_append_bool(out, "invalidNewMessageCount", -1,
+	    in->invalid_new_message_count);
 	bson_append_int64(out, "lastLogId", -1, in->last_log_id);
 	bson_append_int64(out, "lastSeenLogId", -1, in->last_seen_log_id);
 	if (in->last_chat_log != NULL)
@@ -1089,6 +1131,9 @@ loco_chat_info_encode(const struct loco_chat_info *in, bson_t *out)
 	    in->n_display_members, sizeof *in->display_members,
 	    display_member_encode_cb);
 	bson_append_bool(out, "left", -1, in->left);
+	if (!loco_chat_type_is_open(in->type))
+		bson_append_int32(out, "joinedAtForNewMem", -1,
+		    in->joined_at_for_new_mem);
 	if (in->link_id != 0)
 		bson_append_int64(out, "li", -1, in->link_id);
 	if (in->open_token != 0)

@@ -76,7 +76,12 @@ struct loco_chat_meta {
 };
 
 /* One member: GETMEM/MEMBER members[], CHATONROOM m[] (LOCO.md 2.9).
- * Everything but userId, nickName and type is optional. */
+ * Only userId is required on decode. Encode writes the keys strict clients
+ * require for the member's kind even when empty or 0 (docs/locosim-compat.md):
+ * a normal member (type other than 1000) always gets accountId, countryIso,
+ * the three profile URLs, statusMessage, linkedServices and suspended; an
+ * open-chat member (type 1000) always gets pi, fpi, opi, opt, mt and ptp.
+ * Other keys are written when set. */
 struct loco_member {
 	int64_t user_id; /* required */
 	int64_t account_id;
@@ -86,7 +91,8 @@ struct loco_member {
 	char *full_profile_image_url;
 	char *original_profile_image_url;
 	char *status_message;
-	int32_t type; /* enum loco_user_type */
+	char *linked_services; /* "linkedServices", e.g. "" or "story" */
+	int32_t type;          /* enum loco_user_type */
 	bool suspended;
 	int32_t ut;  /* meaning unknown (LOCO.md 2.9) */
 	char *pi;    /* open chats: profile image URL */
@@ -119,7 +125,9 @@ struct loco_chat_data {
 	int32_t open_token;  /* "otk", optional: open chats only */
 };
 
-/* The chat-list part of the LOGINLIST and LCHATLIST responses. */
+/* The chat-list part of the LOGINLIST and LCHATLIST responses. Encode
+ * also writes "kc" (element type unknown) as an empty array, which
+ * loco-wrapper requires; decode ignores it. */
 struct loco_chat_list {
 	struct loco_chat_data *chats; /* "chatDatas" */
 	size_t n_chats;
@@ -208,6 +216,12 @@ struct loco_chatonroom_res {
 	size_t n_watermarks;
 	int32_t open_token; /* "otk", optional: open chats */
 	bool noti_read;     /* "notiRead", optional: open chats */
+	/* Always written, read leniently (meanings unknown, LOCO.md 2.7;
+	 * KiwiTalk requires o, f and mr, node-kakao types jsi too). */
+	int64_t last_update; /* "o": last-update timestamp, Unix seconds */
+	int64_t jsi;         /* "jsi": the chat's first log id */
+	bool f;              /* "f" */
+	char *mr;            /* "mr": JSON text; written as "" when NULL */
 };
 
 /* CHATINFO chatInfo.meta: the keys we use. */
@@ -232,6 +246,7 @@ struct loco_chat_info {
 	enum loco_chat_type type;
 	int32_t active_members; /* "activeMembersCount" */
 	int32_t new_message_count;
+	bool invalid_new_message_count; /* "invalidNewMessageCount" (NK) */
 	int64_t last_log_id;
 	int64_t last_seen_log_id;
 	struct loco_chatlog *last_chat_log; /* owned; NULL when absent */
@@ -243,6 +258,9 @@ struct loco_chat_info {
 	struct loco_display_member *display_members;
 	size_t n_display_members;
 	bool left;
+	/* "joinedAtForNewMem", Unix seconds; written for every chat that is
+	 * not open (KiwiTalk requires it there), read leniently. */
+	int32_t joined_at_for_new_mem;
 	int64_t link_id;    /* "li", optional: open chats */
 	int32_t open_token; /* "otk", optional: open chats */
 	bool direct_chat;   /* "directChat" */

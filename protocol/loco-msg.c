@@ -298,6 +298,11 @@ loco_msg_push_encode(const struct loco_msg_push *in, bson_t *out)
 	if (in->author_nickname != NULL)
 		loco_bson_append_str(out, "authorNickname",
 		    in->author_nickname);
+	/* OpenKakao's watch reads these at the top level (LOCO.md 2.3). */
+	bson_append_int64(out, "authorId", -1, in->chatlog.author_id);
+	bson_append_int32(out, "type", -1, in->chatlog.type);
+	loco_bson_append_str(out, "msg", in->chatlog.message);
+	loco_bson_append_str(out, "attachment", in->chatlog.attachment);
 }
 
 /* Free what a MSG push owns. */

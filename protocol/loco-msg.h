@@ -99,7 +99,10 @@ void loco_forward_res_release(struct loco_forward_res *x);
  * `msg`), `type`, `sendAt`, `attachment`, `msgId`, `prevId` as OpenKakao
  * reads them, and then chatId, logId and authorId are required at the top
  * level. Written as chatId, logId, chatLog, noSeen, then li and notiRead
- * when li is non-zero, then authorNickname when non-NULL.
+ * when li is non-zero, then authorNickname when non-NULL, then copies of
+ * the chatLog's authorId, type, message (as "msg") and attachment for
+ * readers of the top level such as OpenKakao's watch; when chatLog is
+ * present those copies are not read back.
  */
 struct loco_msg_push {
 	int64_t chat_id; /* top-level, else chatLog's */

@@ -242,6 +242,33 @@ booking(struct locosim *sim, enum loco_cipher cipher, const char *tag,
 	static const char *const tickets[] = {"ssl", "v2sl", "lsl", "lsl6"};
 	static const char *const trailers[] = {"upMaxSize", "videoUpMaxSize",
 	    "contentExpireTime", "concurrentUpLimit", "tokenExpireTime"};
+	/* KiwiTalk's Trailer and TrailerHigh require these (int32 on the
+	 * wire; i8/i16 in KiwiTalk, so the values must fit). */
+	static const struct {
+		const char *key;
+		int64_t max;
+		bson_type_t type;
+	} media[] = {{"resolution", INT32_MAX, BSON_TYPE_INT32},
+	    {"resolutionHD", INT32_MAX, BSON_TYPE_INT32},
+	    {"compRatio", INT8_MAX, BSON_TYPE_INT32},
+	    {"compRatioHD", INT8_MAX, BSON_TYPE_INT32},
+	    {"downMode", INT8_MAX, BSON_TYPE_INT32},
+	    {"concurrentDownLimit", INT16_MAX, BSON_TYPE_INT32},
+	    {"concurrentUpLimit", INT16_MAX, BSON_TYPE_INT32},
+	    {"maxRelaySize", INT32_MAX, BSON_TYPE_INT32},
+	    {"downCheckSize", INT32_MAX, BSON_TYPE_INT32},
+	    /* int64 here (a size), read by KiwiTalk as i32: it must fit */
+	    {"upMaxSize", INT32_MAX, BSON_TYPE_INT64},
+	    {"videoUpMaxSize", INT32_MAX, BSON_TYPE_INT64},
+	    {"vCodec", INT8_MAX, BSON_TYPE_INT32},
+	    {"vFps", INT16_MAX, BSON_TYPE_INT32},
+	    {"aCodec", INT8_MAX, BSON_TYPE_INT32},
+	    {"vResolution", INT32_MAX, BSON_TYPE_INT32},
+	    {"vBitrate", INT32_MAX, BSON_TYPE_INT32},
+	    {"aFrequency", INT32_MAX, BSON_TYPE_INT32}};
+	static const char *const media_h[] = {"vResolution", "vBitrate",
+	    "aFrequency"};
+	bson_t th;
 	SSL_CTX *ctx = tclient_sim_ssl_ctx(sim);
 	struct tclient_pkt *p = NULL;
 	struct tclient *tc;
@@ -300,6 +327,32 @@ booking(struct locosim *sim, enum loco_cipher cipher, const char *tag,
 		snprintf(path, sizeof path, "trailer.%s", trailers[i]);
 		has_int(tag, p->body, path);
 	}
+	for (i = 0; i < sizeof media / sizeof *media; i++) {
+		int64_t v;
+
+		snprintf(path, sizeof path, "trailer.%s", media[i].key);
+		v = tclient_i64(p->body, path);
+		has_type(tag, p->body, path, media[i].type);
+		ok(v >= 0 && v <= media[i].max, "%s: %s = %lld fits KiwiTalk",
+		    tag, path, (long long)v);
+	}
+	if (ok(tclient_doc(p->body, "trailer.h", &th), "%s: trailer.h", tag))
+		for (i = 0; i < sizeof media_h / sizeof *media_h; i++) {
+			has_type(tag, &th, media_h[i], BSON_TYPE_INT32);
+			ok(tclient_i64(&th, media_h[i]) > 0,
+			    "%s: trailer.h.%s > 0", tag, media_h[i]);
+		}
+	/* agent-messenger takes the check-in host from "hosts". */
+	ok(array_of(p->body, "hosts", BSON_TYPE_UTF8),
+	    "%s: hosts is a non-empty string array", tag);
+	is_str(tclient_str(p->body, "hosts.0"), "127.0.0.1");
+	/* node-kakao's profile and etc. */
+	has_type(tag, p->body, "profile.vBitrate", BSON_TYPE_INT32);
+	has_type(tag, p->body, "profile.vResolution", BSON_TYPE_INT32);
+	has_type(tag, p->body, "etc.writeRetryTimeout", BSON_TYPE_INT32);
+	ok(array_of(p->body, "etc.tracerouteHost", BSON_TYPE_UTF8),
+	    "%s: etc.tracerouteHost is a string array", tag);
+	has_type(tag, p->body, "etc.tracerouteHost6", BSON_TYPE_ARRAY);
 	/* Take the check-in address from the answer, as a client does. */
 	snprintf(host, hostlen, "%s",
 	    tclient_str(p->body, "ticket.lsl.0")
@@ -396,7 +449,8 @@ check_chat_data(struct locosim *sim, const char *tag, const bson_t *d,
 	    {"a", BSON_TYPE_INT32}, {"n", BSON_TYPE_INT32},
 	    {"ll", BSON_TYPE_INT64}, {"s", BSON_TYPE_INT64},
 	    {"i", BSON_TYPE_ARRAY}, {"k", BSON_TYPE_ARRAY},
-	    {"o", BSON_TYPE_INT64}, {"p", BSON_TYPE_BOOL}};
+	    {"o", BSON_TYPE_INT64}, {"p", BSON_TYPE_BOOL},
+	    {"mmr", BSON_TYPE_INT64}};
 	struct locosim_world *w = locosim_world(sim);
 	struct locosim_chat *c;
 	bool types = true, icons = true;
@@ -412,8 +466,8 @@ check_chat_data(struct locosim *sim, const char *tag, const bson_t *d,
 			    (unsigned)tclient_type(d, keys[i].key));
 			types = false;
 		}
-	ok(types, "%s: chat %lld: c t a n ll s i k o p with their types", tag,
-	    (long long)id);
+	ok(types, "%s: chat %lld: c t a n ll s i k o p mmr with their types",
+	    tag, (long long)id);
 	c = locosim_world_chat(w, id);
 	if (!ok(c != NULL && locosim_chat_member(c, ME) != NULL,
 	        "%s: chat %lld is one of ours", tag, (long long)id))
@@ -463,8 +517,14 @@ check_chat_data(struct locosim *sim, const char *tag, const bson_t *d,
 	} else
 		ok(tclient_type(d, "l") == BSON_TYPE_EOD,
 		    "%s: chat %lld: no l unless asked", tag, (long long)id);
-	if (strcmp(c->type, "OM") == 0)
+	if (strcmp(c->type, "OM") == 0) {
+		/* KiwiTalk reads li and otk together (OpenLinkId). */
 		is_int(tclient_i64(d, "li"), ==, c->link_id);
+		has_type(tag, d, "li", BSON_TYPE_INT64);
+		has_type(tag, d, "otk", BSON_TYPE_INT32);
+		is_int(tclient_type(d, "jn"), ==, BSON_TYPE_EOD);
+	} else
+		has_type(tag, d, "jn", BSON_TYPE_INT32);
 }
 
 /* Every chat of ME, sorted, into ids (at most cap); returns the count. */
@@ -505,6 +565,11 @@ read_page(struct locosim *sim, const char *tag, const bson_t *page,
 	has_type(tag, page, "lastTokenId", BSON_TYPE_INT64);
 	has_type(tag, page, "delChatIds", BSON_TYPE_ARRAY);
 	has_type(tag, page, "eof", BSON_TYPE_BOOL);
+	/* KiwiTalk requires mcmRevision and lbk; loco-wrapper kc. */
+	has_type(tag, page, "mcmRevision", BSON_TYPE_INT32);
+	has_type(tag, page, "lbk", BSON_TYPE_INT32);
+	has_type(tag, page, "ltk", BSON_TYPE_INT64);
+	has_type(tag, page, "kc", BSON_TYPE_ARRAY);
 	ok(tclient_len(page, "chatDatas") <= 2,
 	    "%s: a page holds at most the page size", tag);
 	if (tclient_doc(page, "delChatIds", &arr) && bson_iter_init(&it, &arr))
@@ -598,6 +663,7 @@ login_and_list(struct locosim *sim, struct tclient *tc, const char *tag,
 	has_type(tag, p->body, "revision", BSON_TYPE_INT32);
 	has_type(tag, p->body, "revisionInfo", BSON_TYPE_UTF8);
 	has_type(tag, p->body, "minLogId", BSON_TYPE_INT64);
+	has_type(tag, p->body, "sb", BSON_TYPE_INT32);
 	if (bson_iter_init_find(&it, p->body, "rp") &&
 	    BSON_ITER_HOLDS_BINARY(&it))
 		bson_iter_binary(&it, &sub, &binlen, &bin);

@@ -31,7 +31,10 @@
 #define C_BIG100 2007  /* exactly 100 members */
 #define C_BIG101 2008  /* 101 members */
 #define C_PAGE 2009    /* 120 messages */
-#define C_NONE 2999    /* no such chat */
+#define C_OPEN 2010    /* an open group chat (OM) */
+#define C_NEW 2011     /* created during the run, ME invited */
+#define OPEN_LINK 777
+#define C_NONE 2999 /* no such chat */
 #define NOW 1700000000
 #define PAGE_MSGS 120
 #define DELETED_BIT 0x4000
@@ -121,7 +124,11 @@ make_world(void)
 	for (i = 0; i < PAGE_MSGS; i++)
 		fprintf(f, "%s{\"authorId\": %d, \"message\": \"p%d\"}",
 		    i ? ", " : "", i % 2 ? 101 : 102, i);
-	fprintf(f, "]}]}");
+	fprintf(f,
+	    "]}, {\"chatId\": %d, \"type\": \"OM\", \"linkId\": %d,"
+	    " \"members\": [101, 102, 103], \"messages\": [{\"logId\": %lld,"
+	    " \"authorId\": 102, \"message\": \"open\"}]}]}",
+	    C_OPEN, OPEN_LINK, (long long)L(50));
 	fclose(f);
 	return buf;
 }
@@ -1057,6 +1064,283 @@ test_deadline(void)
 	is_uint(tclient_push_count(me, NULL), ==, 0);
 }
 
+/* Every key in keys[] of the document at path has its type. */
+static bool
+keys_typed(const bson_t *b, const char *path, const char *const *keys, size_t n,
+    bson_type_t t)
+{
+	char p[96];
+	bool all = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s.%s", path, keys[i]);
+		if (tclient_type(b, p) != t) {
+			diag("%s: %s has type 0x%02x", tag, p,
+			    (unsigned)tclient_type(b, p));
+			all = false;
+		}
+	}
+	return all;
+}
+
+/*
+ * The keys each member record must carry for the strict clients
+ * (docs/locosim-compat.md): KiwiTalk's normal User needs the profile
+ * strings, accountId, linkedServices and suspended even when empty or
+ * false; loco-wrapper's MEMBER reader needs pi/fpi/opi; an open member
+ * needs pi/fpi/opi, opt, mt and ptp (KiwiTalk, node-kakao, loco-wrapper).
+ */
+static bool
+member_keys(const bson_t *b, const char *path, bool open)
+{
+	static const char *const normal_strs[] = {"nickName", "countryIso",
+	    "profileImageUrl", "fullProfileImageUrl", "originalProfileImageUrl",
+	    "statusMessage", "linkedServices", "pi", "fpi", "opi"};
+	static const char *const open_strs[] = {"nickName", "pi", "fpi", "opi"};
+	static const char *const open_ints[] = {"type", "opt", "mt", "ptp"};
+	static const char *const ids[] = {"userId", "accountId"};
+	char p[96];
+	bool good;
+
+	if (open) {
+		good =
+		    keys_typed(b, path, open_strs,
+		        sizeof open_strs / sizeof *open_strs, BSON_TYPE_UTF8) &&
+		    keys_typed(b, path, open_ints,
+		        sizeof open_ints / sizeof *open_ints,
+		        BSON_TYPE_INT32) &&
+		    keys_typed(b, path, ids, 1, BSON_TYPE_INT64);
+		snprintf(p, sizeof p, "%s.type", path);
+		return good && tclient_i64(b, p) == 1000;
+	}
+	good = keys_typed(b, path, normal_strs,
+	           sizeof normal_strs / sizeof *normal_strs, BSON_TYPE_UTF8) &&
+	    keys_typed(b, path, ids, 2, BSON_TYPE_INT64);
+	snprintf(p, sizeof p, "%s.suspended", path);
+	good = good && tclient_bool(b, p) == 0;
+	snprintf(p, sizeof p, "%s.type", path);
+	return good && tclient_type(b, p) == BSON_TYPE_INT32 &&
+	    tclient_i64(b, p) == 100;
+}
+
+/* Every element of the member array at key passes member_keys. */
+static bool
+members_keys(const bson_t *b, const char *key, bool open)
+{
+	char path[48];
+	int i, n = tclient_len(b, key);
+	bool all = n > 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s.%d", key, i);
+		if (!member_keys(b, path, open))
+			all = false;
+	}
+	return all;
+}
+
+/*
+ * What the independent clients require beyond LOCO.md's tables
+ * (docs/locosim-compat.md), with the types they expect: CHATONROOM o, jsi,
+ * f, mr and full member records; CHATINFO's flags, join time, title-first
+ * metas and open-chat link; GETMEM/MEMBER members for both kinds of chat;
+ * SYNCMSG isOK/lastTokenId; MCHATLOGS chatLogs/eof.
+ */
+static void
+test_client_keys(void)
+{
+	static const char *const meta_i64[] = {"revision", "authorId"};
+	static const char *const meta_i32[] = {"type", "updatedAt"};
+	static const char *const dm_strs[] = {"nickName", "countryIso",
+	    "profileImageUrl"};
+	const int64_t members[] = {102, ME};
+	struct locosim_chat *team = chat(C_TEAM);
+	struct tclient_pkt *p;
+	int64_t feed_log;
+	bson_t sub;
+	int i, n;
+
+	p = call("CHATONROOM", BCON_NEW("chatId", BCON_INT64(C_TEAM)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		has_type(p->body, "o", BSON_TYPE_INT64);
+		is_int(tclient_i64(p->body, "o"), ==,
+		    team->log[team->n_log - 1].send_at);
+		has_type(p->body, "jsi", BSON_TYPE_INT64);
+		is_int(tclient_i64(p->body, "jsi"), ==, team->log[0].log_id);
+		has_type(p->body, "f", BSON_TYPE_BOOL);
+		is_str(tclient_str(p->body, "mr"), "{}");
+		has_type(p->body, "a", BSON_TYPE_ARRAY);
+		has_type(p->body, "w", BSON_TYPE_ARRAY);
+		ok(members_keys(p->body, "m", false),
+		    "%s: CHATONROOM m: full normal member records", tag);
+		is_int(tclient_type(p->body, "otk"), ==, BSON_TYPE_EOD);
+	}
+	tclient_pkt_free(p);
+
+	p = call("CHATONROOM", BCON_NEW("chatId", BCON_INT64(C_BIG100)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		ok(tclient_type(p->body, "o") == BSON_TYPE_INT64 &&
+		        tclient_i64(p->body, "o") == 0 &&
+		        tclient_type(p->body, "jsi") == BSON_TYPE_INT64 &&
+		        tclient_i64(p->body, "jsi") == 0,
+		    "%s: CHATONROOM of an empty chat: o and jsi are 0", tag);
+		ok(tclient_type(p->body, "f") == BSON_TYPE_BOOL &&
+		        tclient_type(p->body, "mr") == BSON_TYPE_UTF8,
+		    "%s: CHATONROOM of an empty chat: f and mr", tag);
+	}
+	tclient_pkt_free(p);
+
+	p = call("CHATONROOM", BCON_NEW("chatId", BCON_INT64(C_OPEN)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		is_str(tclient_str(p->body, "t"), "OM");
+		has_type(p->body, "otk", BSON_TYPE_INT32);
+		is_int(tclient_i64(p->body, "jsi"), ==, L(50));
+		ok(members_keys(p->body, "m", true),
+		    "%s: CHATONROOM m of an open chat: open member records",
+		    tag);
+		is_int(tclient_type(p->body, "m.0.linkedServices"), ==,
+		    BSON_TYPE_EOD);
+	}
+	tclient_pkt_free(p);
+
+	p = call("GETMEM", BCON_NEW("chatId", BCON_INT64(C_OPEN)));
+	ok(p != NULL && tclient_status(p) == 0 &&
+	        members_keys(p->body, "members", true),
+	    "%s: GETMEM of an open chat: open member records", tag);
+	tclient_pkt_free(p);
+	p = call("MEMBER",
+	    BCON_NEW("chatId", BCON_INT64(C_TEAM), "memberIds", "[",
+	        BCON_INT64(103), "]"));
+	ok(p != NULL && tclient_status(p) == 0 &&
+	        tclient_type(p->body, "chatId") == BSON_TYPE_INT64 &&
+	        members_keys(p->body, "members", false),
+	    "%s: MEMBER: a full normal member record with pi/fpi/opi", tag);
+	tclient_pkt_free(p);
+	p = call("MEMBER",
+	    BCON_NEW("chatId", BCON_INT64(C_OPEN), "memberIds", "[",
+	        BCON_INT64(103), "]"));
+	ok(p != NULL && tclient_status(p) == 0 &&
+	        members_keys(p->body, "members", true),
+	    "%s: MEMBER of an open chat: an open member record", tag);
+	tclient_pkt_free(p);
+
+	p = call("CHATINFO", BCON_NEW("chatId", BCON_INT64(C_TEAM)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		has_type(p->body, "chatInfo.invalidNewMessageCount",
+		    BSON_TYPE_BOOL);
+		has_type(p->body, "chatInfo.left", BSON_TYPE_BOOL);
+		has_type(p->body, "chatInfo.pushAlert", BSON_TYPE_BOOL);
+		has_type(p->body, "chatInfo.joinedAtForNewMem",
+		    BSON_TYPE_INT32);
+		/* ME was there from the start: the first message's time. */
+		is_int(tclient_i64(p->body, "chatInfo.joinedAtForNewMem"), ==,
+		    team->log[0].send_at);
+		/* loco-wrapper names a group by chatMetas[0]. */
+		is_int(tclient_i64(p->body, "chatInfo.chatMetas.0.type"), ==,
+		    3);
+		n = tclient_len(p->body, "chatInfo.chatMetas");
+		for (i = 0; i < n; i++) {
+			char path[48];
+
+			snprintf(path, sizeof path, "chatInfo.chatMetas.%d", i);
+			ok(keys_typed(p->body, path, meta_i64, 2,
+			       BSON_TYPE_INT64) &&
+			        keys_typed(p->body, path, meta_i32, 2,
+			            BSON_TYPE_INT32),
+			    "%s: chatMetas.%d: type, revision, authorId, "
+			    "updatedAt typed",
+			    tag, i);
+		}
+		n = tclient_len(p->body, "chatInfo.displayMembers");
+		for (i = 0; i < n; i++) {
+			char path[48];
+
+			snprintf(path, sizeof path,
+			    "chatInfo.displayMembers.%d", i);
+			ok(keys_typed(p->body, path, dm_strs, 3,
+			       BSON_TYPE_UTF8),
+			    "%s: displayMembers.%d strings", tag, i);
+		}
+	}
+	tclient_pkt_free(p);
+
+	p = call("CHATINFO", BCON_NEW("chatId", BCON_INT64(C_OPEN)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		is_str(tclient_str(p->body, "chatInfo.type"), "OM");
+		has_type(p->body, "chatInfo.li", BSON_TYPE_INT64);
+		is_int(tclient_i64(p->body, "chatInfo.li"), ==, OPEN_LINK);
+		has_type(p->body, "chatInfo.otk", BSON_TYPE_INT32);
+		is_int(tclient_type(p->body, "chatInfo.joinedAtForNewMem"), ==,
+		    BSON_TYPE_EOD);
+		has_type(p->body, "chatInfo.displayMembers.0.profileImageUrl",
+		    BSON_TYPE_UTF8);
+	}
+	tclient_pkt_free(p);
+
+	/* INFOLINK names the open chat's link (loco-wrapper asks for it
+	 * the first time it meets an OM chat; node-kakao reads olu). */
+	p = call("INFOLINK",
+	    BCON_NEW("lis", "[", BCON_INT64(OPEN_LINK), BCON_INT64(4242), "]"));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		is_int(tclient_len(p->body, "ols"), ==, 1);
+		has_type(p->body, "ols.0.li", BSON_TYPE_INT64);
+		is_int(tclient_i64(p->body, "ols.0.li"), ==, OPEN_LINK);
+		has_type(p->body, "ols.0.ln", BSON_TYPE_UTF8);
+		has_type(p->body, "ols.0.otk", BSON_TYPE_INT32);
+		has_type(p->body, "ols.0.lt", BSON_TYPE_INT32);
+		has_type(p->body, "ols.0.olu.userId", BSON_TYPE_INT64);
+		is_int(tclient_i64(p->body, "ols.0.olu.userId"), ==,
+		    chat(C_OPEN)->members[0].user_id);
+		has_type(p->body, "ols.0.olu.nn", BSON_TYPE_UTF8);
+		has_type(p->body, "ols.0.olu.pi", BSON_TYPE_UTF8);
+		has_type(p->body, "ols.0.olu.ptp", BSON_TYPE_INT32);
+	}
+	tclient_pkt_free(p);
+	expect_status("INFOLINK without lis", "INFOLINK",
+	    BCON_NEW("li", BCON_INT64(OPEN_LINK)), -203);
+
+	/* Invited into a new chat: joined when the invite feed says. */
+	ok(locosim_create_chat(sim, "MultiChat", members, 2, NULL) > 0,
+	    "%s: 102 creates a chat with ME", tag);
+	p = tclient_wait_push(me, "SYNCJOIN");
+	if (ok(p != NULL, "%s: SYNCJOIN for the new chat", tag)) {
+		has_type(p->body, "c", BSON_TYPE_INT64);
+		has_type(p->body, "chatLog", BSON_TYPE_DOCUMENT);
+	}
+	tclient_pkt_free(p);
+	feed_log = locosim_chat_last_log_id(chat(C_NEW));
+	p = call("CHATINFO", BCON_NEW("chatId", BCON_INT64(C_NEW)));
+	if (p != NULL && is_int(tclient_status(p), ==, 0) &&
+	    ok(feed_log != 0, "%s: the new chat has its invite feed", tag))
+		is_int(tclient_i64(p->body, "chatInfo.joinedAtForNewMem"), ==,
+		    locosim_chat_find(chat(C_NEW), feed_log)->send_at);
+	tclient_pkt_free(p);
+
+	p = call("SYNCMSG",
+	    BCON_NEW("chatId", BCON_INT64(C_TEAM), "cur", BCON_INT64(0), "cnt",
+	        BCON_INT32(50), "max", BCON_INT64(L(4))));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		has_type(p->body, "isOK", BSON_TYPE_BOOL);
+		has_type(p->body, "chatLogs", BSON_TYPE_ARRAY);
+		has_type(p->body, "lastTokenId", BSON_TYPE_INT64);
+		has_type(p->body, "jsi", BSON_TYPE_INT64);
+		has_type(p->body, "minLogId", BSON_TYPE_INT64);
+	}
+	tclient_pkt_free(p);
+	p = call("MCHATLOGS",
+	    BCON_NEW("chatIds", "[", BCON_INT64(C_DM), "]", "sinces", "[",
+	        BCON_INT64(0), "]"));
+	if (p != NULL && is_int(tclient_status(p), ==, 0)) {
+		has_type(p->body, "chatLogs", BSON_TYPE_ARRAY);
+		has_type(p->body, "eof", BSON_TYPE_BOOL);
+		ok(tclient_doc(p->body, "chatLogs.0", &sub) &&
+		        chatlog_types(&sub),
+		    "%s: MCHATLOGS chatLogs carry full chatLogs", tag);
+	}
+	tclient_pkt_free(p);
+}
+
 /* The whole suite on a fresh locosim with cipher. */
 static void
 run(enum loco_cipher cipher, const char *name)
@@ -1094,6 +1378,7 @@ run(enum loco_cipher cipher, const char *name)
 		test_deletemsg();
 		test_action_setmeta();
 		test_misc();
+		test_client_keys();
 		if (cipher == LOCO_CIPHER_GCM)
 			test_deadline();
 	}

@@ -275,6 +275,47 @@ get_i64(const bson_t *doc, const char *key)
 	return v;
 }
 
+/* One key a client reads from a push, and the BSON type it expects. */
+struct want {
+	const char *path;
+	bson_type_t type;
+};
+
+/*
+ * Every path of w (n of them) is in p's body with its type: what the
+ * strict clients (KiwiTalk's serde structs, node-kakao, loco-wrapper,
+ * agent-messenger; docs/locosim-compat.md) need from the push.
+ */
+static bool
+typed(const struct tclient_pkt *p, const struct want *w, size_t n,
+    const char *who)
+{
+	bool all = p != NULL;
+	size_t i;
+
+	for (i = 0; all && i < n; i++)
+		if (tclient_type(p->body, w[i].path) != w[i].type) {
+			diag("%s: %s has type 0x%02x, want 0x%02x", who,
+			    w[i].path,
+			    (unsigned)tclient_type(p->body, w[i].path),
+			    (unsigned)w[i].type);
+			all = false;
+		}
+	return all;
+}
+
+/* The chatLog keys KiwiTalk's Chatlog requires (and the others read). */
+#define CHATLOG_WANT(pre)                                                      \
+	{pre "logId", BSON_TYPE_INT64}, {pre "prevId", BSON_TYPE_INT64},       \
+	    {pre "chatId", BSON_TYPE_INT64}, {pre "type", BSON_TYPE_INT32},    \
+	    {pre "authorId", BSON_TYPE_INT64},                                 \
+	    {pre "message", BSON_TYPE_UTF8},                                   \
+	    {pre "attachment", BSON_TYPE_UTF8},                                \
+	    {pre "sendAt", BSON_TYPE_INT32},                                   \
+	{                                                                      \
+		pre "msgId", BSON_TYPE_INT64                                   \
+	}
+
 /* The "chatLog" of a push, decoded; false if there is none. */
 static bool
 get_chatlog(const struct tclient_pkt *p, struct loco_chatlog *cl)
@@ -445,6 +486,24 @@ test_write(struct fix *f)
 	tclient_pkt_free(r);
 
 	p = expect(&f->a2, "MSG");
+	{
+		static const struct want mw[] = {{"chatId", BSON_TYPE_INT64},
+		    {"logId", BSON_TYPE_INT64}, {"noSeen", BSON_TYPE_BOOL},
+		    CHATLOG_WANT("chatLog."), {"authorId", BSON_TYPE_INT64},
+		    {"type", BSON_TYPE_INT32}, {"msg", BSON_TYPE_UTF8},
+		    {"attachment", BSON_TYPE_UTF8}};
+
+		ok(typed(p, mw, sizeof mw / sizeof *mw, "A2"),
+		    "A2: MSG has chatId, logId, noSeen, a full chatLog and "
+		    "the top-level copies, typed");
+		/* OpenKakao's watch reads the top level. */
+		ok(p != NULL && tclient_i64(p->body, "authorId") == UA &&
+		        tclient_i64(p->body, "type") == LOCO_MSG_TEXT &&
+		        tclient_str(p->body, "msg") != NULL &&
+		        strcmp(tclient_str(p->body, "msg"), "hello from A1") ==
+		            0,
+		    "A2: MSG top-level authorId, type and msg match chatLog");
+	}
 	if (get_chatlog(p, &cl)) {
 		is_int(cl.author_id, ==, UA);
 		is_int(cl.log_id, ==, log_id);
@@ -521,6 +580,16 @@ test_send_text(struct fix *f, int64_t prev)
 		ok(nick != NULL && strcmp(nick, "Carol") == 0,
 		    "%s: authorNickname Carol in an OM chat", to[i]->name);
 		is_int(get_i64(p->body, "li"), ==, OPEN_LINK);
+		{
+			static const struct want w[] = {{"li", BSON_TYPE_INT64},
+			    {"notiRead", BSON_TYPE_BOOL},
+			    {"authorNickname", BSON_TYPE_UTF8},
+			    {"noSeen", BSON_TYPE_BOOL}};
+
+			ok(typed(p, w, sizeof w / sizeof *w, to[i]->name),
+			    "%s: open-chat MSG: li, notiRead, authorNickname",
+			    to[i]->name);
+		}
 		free(nick);
 		nick = NULL;
 		tclient_pkt_free(p);
@@ -538,8 +607,13 @@ check_decunread(struct tclient_pkt *p, int64_t user, int64_t mark,
 	struct loco_decunread_push du;
 	struct loco_error err;
 
+	static const struct want w[] = {{"chatId", BSON_TYPE_INT64},
+	    {"userId", BSON_TYPE_INT64}, {"watermark", BSON_TYPE_INT64}};
+
 	if (p == NULL)
 		return;
+	ok(typed(p, w, sizeof w / sizeof *w, who),
+	    "%s: DECUNREAD chatId, userId, watermark are int64", who);
 	if (!ok(loco_decunread_push_decode(p->body, &du, &err) == 0,
 	        "%s: DECUNREAD decodes", who)) {
 		diag("%s", err.msg);
@@ -597,8 +671,14 @@ check_action(struct tclient_pkt *p, int64_t user, int64_t log_id,
 	struct loco_syncaction_push sa;
 	struct loco_error err;
 
+	static const struct want w[] = {{"userId", BSON_TYPE_INT64},
+	    {"chatId", BSON_TYPE_INT64}, {"type", BSON_TYPE_INT32},
+	    {"logId", BSON_TYPE_INT64}};
+
 	if (p == NULL)
 		return;
+	ok(typed(p, w, sizeof w / sizeof *w, who),
+	    "%s: SYNCACTION userId, chatId, logId int64, type int32", who);
 	if (!ok(loco_syncaction_push_decode(p->body, &sa, &err) == 0,
 	        "%s: SYNCACTION decodes", who)) {
 		diag("%s", err.msg);
@@ -737,8 +817,13 @@ check_syncdlmsg(struct tclient_pkt *p, int64_t deleted, const char *who)
 	struct loco_feed feed;
 	struct loco_error err;
 
+	static const struct want w[] = {{"chatId", BSON_TYPE_INT64},
+	    {"logId", BSON_TYPE_INT64}, CHATLOG_WANT("chatLog.")};
+
 	if (p == NULL)
 		return;
+	ok(typed(p, w, sizeof w / sizeof *w, who),
+	    "%s: SYNCDLMSG chatId, logId and a full chatLog, typed", who);
 	ok(get_i64(p->body, "chatId") == CHAT_GROUP &&
 	        get_i64(p->body, "logId") == deleted,
 	    "%s: SYNCDLMSG top-level chatId/logId name the deleted message",
@@ -839,8 +924,19 @@ check_meta(struct tclient_pkt *p, int32_t type, int64_t author,
 	struct loco_chgmeta cm;
 	struct loco_error err;
 
+	static const struct want w[] = {{"chatId", BSON_TYPE_INT64},
+	    {"meta", BSON_TYPE_DOCUMENT}, {"meta.type", BSON_TYPE_INT32},
+	    {"meta.revision", BSON_TYPE_INT64},
+	    {"meta.authorId", BSON_TYPE_INT64},
+	    {"meta.updatedAt", BSON_TYPE_INT32},
+	    {"meta.content", BSON_TYPE_UTF8}};
+
 	if (p == NULL)
 		return;
+	ok(typed(p, w, sizeof w / sizeof *w, who),
+	    "%s: CHGMETA chatId and a full meta, typed", who);
+	ok(tclient_i64(p->body, "meta.updatedAt") > 0,
+	    "%s: CHGMETA meta.updatedAt is a time", who);
 	if (!ok(loco_chgmeta_decode(p->body, &cm, &err) == 0,
 	        "%s: CHGMETA decodes", who)) {
 		diag("%s", err.msg);
@@ -911,6 +1007,12 @@ test_membership(struct fix *f)
 	struct tclient_pkt *p;
 	int64_t id;
 	size_t i;
+	static const struct want mem_w[] = {{"chatId", BSON_TYPE_INT64},
+	    CHATLOG_WANT("chatLog.")};
+	static const struct want join_w[] = {{"c", BSON_TYPE_INT64},
+	    CHATLOG_WANT("chatLog.")};
+	static const struct want left_w[] = {{"chatId", BSON_TYPE_INT64},
+	    {"lastTokenId", BSON_TYPE_INT64}};
 
 	diag("locosim_join: D joins, invited by A");
 	id = locosim_join(f->sim, CHAT_GROUP, UD, UA);
@@ -919,6 +1021,10 @@ test_membership(struct fix *f)
 		p = expect(members[i], "NEWMEM");
 		if (p == NULL)
 			continue;
+		ok(typed(p, mem_w, sizeof mem_w / sizeof *mem_w,
+		       members[i]->name),
+		    "%s: NEWMEM chatId and a full chatLog, typed",
+		    members[i]->name);
 		if (!ok(loco_newmem_decode(p->body, &nm, &err) == 0,
 		        "%s: NEWMEM decodes", members[i]->name)) {
 			diag("%s", err.msg);
@@ -932,11 +1038,17 @@ test_membership(struct fix *f)
 		        feed.feed_type == LOCO_FEED_INVITE &&
 		        feed.n_members == 1 && feed.members[0].user_id == UD,
 		    "%s: NEWMEM feed 1 names D", members[i]->name);
+		/* loco-wrapper reads members[0].nickName from the feed. */
+		ok(feed.n_members == 1 && feed.members[0].nickname != NULL &&
+		        strcmp(feed.members[0].nickname, "Dave") == 0,
+		    "%s: NEWMEM feed members[0].nickName", members[i]->name);
 		loco_feed_release(&feed);
 		loco_newmem_release(&nm);
 		tclient_pkt_free(p);
 	}
 	p = expect(&f->d, "SYNCJOIN");
+	ok(typed(p, join_w, sizeof join_w / sizeof *join_w, "D"),
+	    "D: SYNCJOIN c and a full chatLog, typed");
 	if (p != NULL &&
 	    ok(loco_syncjoin_decode(p->body, &sj, &err) == 0,
 	        "SYNCJOIN decodes")) {
@@ -958,6 +1070,10 @@ test_membership(struct fix *f)
 		p = expect(members[i], "DELMEM");
 		if (p == NULL)
 			continue;
+		ok(typed(p, mem_w, sizeof mem_w / sizeof *mem_w,
+		       members[i]->name),
+		    "%s: DELMEM chatId and a full chatLog, typed",
+		    members[i]->name);
 		if (!ok(loco_delmem_decode(p->body, &dm, &err) == 0,
 		        "%s: DELMEM decodes", members[i]->name)) {
 			diag("%s", err.msg);
@@ -970,11 +1086,17 @@ test_membership(struct fix *f)
 		        feed.feed_type == LOCO_FEED_LEAVE && feed.has_member &&
 		        feed.member.user_id == UD,
 		    "%s: DELMEM feed 2 names D", members[i]->name);
+		/* loco-wrapper reads member.nickName from the feed. */
+		ok(feed.has_member && feed.member.nickname != NULL &&
+		        strcmp(feed.member.nickname, "Dave") == 0,
+		    "%s: DELMEM feed member.nickName", members[i]->name);
 		loco_feed_release(&feed);
 		loco_delmem_release(&dm);
 		tclient_pkt_free(p);
 	}
 	p = expect(&f->d, "LEFT");
+	ok(typed(p, left_w, sizeof left_w / sizeof *left_w, "D"),
+	    "D: LEFT chatId and lastTokenId are int64");
 	if (p != NULL &&
 	    ok(loco_left_decode(p->body, &left, &err) == 0, "LEFT decodes")) {
 		is_int(left.chat_id, ==, CHAT_GROUP);

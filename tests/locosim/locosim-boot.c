@@ -37,6 +37,29 @@
 #define BOOT_CONTENT_EXPIRE (14 * 24 * 60 * 60)
 #define BOOT_CONCURRENT_UP 3
 #define BOOT_TOKEN_EXPIRE (60 * 60)
+/*
+ * The rest of "trailer" and "trailer.h" (KiwiTalk requires every key,
+ * node-kakao types them). Nobody has published real values, so these are
+ * plausible guesses within KiwiTalk's integer widths (i8 for compRatio,
+ * downMode and the codecs, i16 for the limits and vFps).
+ */
+#define BOOT_RESOLUTION 1280
+#define BOOT_RESOLUTION_HD 2560
+#define BOOT_COMP_RATIO 80
+#define BOOT_COMP_RATIO_HD 90
+#define BOOT_DOWN_MODE 0
+#define BOOT_CONCURRENT_DOWN 5
+#define BOOT_MAX_RELAY (100 * 1024 * 1024)
+#define BOOT_DOWN_CHECK (1024 * 1024)
+#define BOOT_V_CODEC 1
+#define BOOT_V_FPS 30
+#define BOOT_A_CODEC 1
+#define BOOT_V_RESOLUTION 640
+#define BOOT_V_BITRATE 1500000
+#define BOOT_A_FREQUENCY 44100
+#define BOOT_V_RESOLUTION_HD 1280
+#define BOOT_V_BITRATE_HD 4000000
+#define BOOT_A_FREQUENCY_HD 48000
 /* CHECKIN: how long the answer may be reused, and the call servers. */
 #define BOOT_CACHE_EXPIRE 86400
 #define BOOT_CS_PORT 443
@@ -129,7 +152,7 @@ boot_getconf(struct locosim_session *s, const struct loco_packet *pkt)
 	struct loco_error err;
 	int32_t wifi_port, cell_port;
 	char *hosts[1];
-	bson_t body, profile, etc, trailer_h;
+	bson_t body, profile, etc, trailer_h, arr;
 
 	if (loco_getconf_req_decode(&pkt->body, &req, &err) != 0) {
 		log_debug("locosim: session %u: %s", s->serial, err.msg);
@@ -156,27 +179,57 @@ boot_getconf(struct locosim_session *s, const struct loco_packet *pkt)
 		res.ticket.lsl6 = hosts;
 		res.ticket.n_lsl6 = 1;
 	}
+	/* agent-messenger takes the check-in host from "hosts". */
+	res.hosts = hosts;
+	res.n_hosts = 1;
 	res.trailer.up_max_size = BOOT_UP_MAX;
 	res.trailer.video_up_max_size = BOOT_UP_MAX;
 	res.trailer.content_expire_time = BOOT_CONTENT_EXPIRE;
 	res.trailer.concurrent_up_limit = BOOT_CONCURRENT_UP;
 	res.trailer.token_expire_time = BOOT_TOKEN_EXPIRE;
+	res.trailer.resolution = BOOT_RESOLUTION;
+	res.trailer.resolution_hd = BOOT_RESOLUTION_HD;
+	res.trailer.comp_ratio = BOOT_COMP_RATIO;
+	res.trailer.comp_ratio_hd = BOOT_COMP_RATIO_HD;
+	res.trailer.down_mode = BOOT_DOWN_MODE;
+	res.trailer.concurrent_down_limit = BOOT_CONCURRENT_DOWN;
+	res.trailer.max_relay_size = BOOT_MAX_RELAY;
+	res.trailer.down_check_size = BOOT_DOWN_CHECK;
+	res.trailer.v_codec = BOOT_V_CODEC;
+	res.trailer.v_fps = BOOT_V_FPS;
+	res.trailer.a_codec = BOOT_A_CODEC;
+	res.trailer.v_resolution = BOOT_V_RESOLUTION;
+	res.trailer.v_bitrate = BOOT_V_BITRATE;
+	res.trailer.a_frequency = BOOT_A_FREQUENCY;
 
 	bson_init(&profile);
 	BSON_APPEND_INT32(&profile, "nicknameMaxLength", 20);
 	BSON_APPEND_INT32(&profile, "statusMessageMaxLength", 60);
 	BSON_APPEND_INT32(&profile, "profileUpdateItv", 86400);
+	/* node-kakao's view of "profile": the video call settings. */
+	BSON_APPEND_INT32(&profile, "vBitrate", BOOT_V_BITRATE);
+	BSON_APPEND_INT32(&profile, "vResolution", BOOT_V_RESOLUTION);
 	res.profile = &profile;
 	bson_init(&etc);
 	BSON_APPEND_INT32(&etc, "writeRetryTimeout", 10);
 	BSON_APPEND_INT32(&etc, "syncMsgCount", 300);
 	BSON_APPEND_INT32(&etc, "maxChatMembers", 100);
+	/* node-kakao types etc.tracerouteHost and tracerouteHost6. */
+	BSON_APPEND_ARRAY_BEGIN(&etc, "tracerouteHost", &arr);
+	BSON_APPEND_UTF8(&arr, "0", sim->listen_host);
+	bson_append_array_end(&etc, &arr);
+	BSON_APPEND_ARRAY_BEGIN(&etc, "tracerouteHost6", &arr);
+	bson_append_array_end(&etc, &arr);
 	res.etc = &etc;
-	/* "trailer.h": the same limits for HD media. */
+	/* "trailer.h": the same limits for HD media, and the HD video and
+	 * audio settings KiwiTalk requires there. */
 	bson_init(&trailer_h);
 	BSON_APPEND_INT64(&trailer_h, "upMaxSize", BOOT_UP_MAX);
 	BSON_APPEND_INT64(&trailer_h, "videoUpMaxSize", BOOT_UP_MAX);
 	BSON_APPEND_INT32(&trailer_h, "contentExpireTime", BOOT_CONTENT_EXPIRE);
+	BSON_APPEND_INT32(&trailer_h, "vResolution", BOOT_V_RESOLUTION_HD);
+	BSON_APPEND_INT32(&trailer_h, "vBitrate", BOOT_V_BITRATE_HD);
+	BSON_APPEND_INT32(&trailer_h, "aFrequency", BOOT_A_FREQUENCY_HD);
 	res.trailer_h = &trailer_h;
 
 	bson_init(&body);

@@ -41,9 +41,23 @@
 #define MCHATLOGS_MAX 300
 /* Nicknames shown in chatDatas "i"/"k". */
 #define CHAT_ICON_MAX 4
+/* The open token locosim gives every open chat and open profile ("otk",
+ * "opt"); KiwiTalk reads it as a time / 1000, any value will do. */
+#define OPEN_TOKEN 1
+/* Open-chat member permission and profile type (KiwiTalk's enums): a plain
+ * member using the main profile. */
+#define OPEN_MEMBER_PLAIN 2
+#define OPEN_PROFILE_MAIN 1
+/* CHATONROOM "mr": JSON of unknown meaning (LOCO.md 2.7). */
+#define CHATONROOM_MR "{}"
+/* INFOLINK: link type 2 is a chat room, member type 1 its owner (KiwiTalk's
+ * OpenLinkType and OpenMemberType); the public link address. */
+#define OPEN_LINK_CHATROOM 2
+#define OPEN_MEMBER_OWNER 1
+#define OPEN_LINK_URL "https://open.kakao.com/o/sim%lld"
 
-typedef void (*chat_handler)(struct locosim_session *s,
-    const struct loco_packet *pkt);
+typedef void (
+    *chat_handler)(struct locosim_session *s, const struct loco_packet *pkt);
 
 static void h_loginlist(struct locosim_session *s,
     const struct loco_packet *pkt);
@@ -56,8 +70,7 @@ static void h_chatonroom(struct locosim_session *s,
 static void h_getmem(struct locosim_session *s, const struct loco_packet *pkt);
 static void h_member(struct locosim_session *s, const struct loco_packet *pkt);
 static void h_write(struct locosim_session *s, const struct loco_packet *pkt);
-static void h_syncmsg(struct locosim_session *s,
-    const struct loco_packet *pkt);
+static void h_syncmsg(struct locosim_session *s, const struct loco_packet *pkt);
 static void h_mchatlogs(struct locosim_session *s,
     const struct loco_packet *pkt);
 static void h_notiread(struct locosim_session *s,
@@ -65,10 +78,11 @@ static void h_notiread(struct locosim_session *s,
 static void h_deletemsg(struct locosim_session *s,
     const struct loco_packet *pkt);
 static void h_action(struct locosim_session *s, const struct loco_packet *pkt);
-static void h_setmeta(struct locosim_session *s,
-    const struct loco_packet *pkt);
+static void h_setmeta(struct locosim_session *s, const struct loco_packet *pkt);
 static void h_ping(struct locosim_session *s, const struct loco_packet *pkt);
 static void h_ship(struct locosim_session *s, const struct loco_packet *pkt);
+static void h_infolink(struct locosim_session *s,
+    const struct loco_packet *pkt);
 static void h_msg_echo(struct locosim_session *s,
     const struct loco_packet *pkt);
 
@@ -77,24 +91,25 @@ static const struct {
 	bool need_login;
 	chat_handler fn;
 } chat_methods[] = {
-	{ "LOGINLIST", false, h_loginlist },
-	{ "PING", false, h_ping },
-	{ "LCHATLIST", true, h_lchatlist },
-	{ "CHATINFO", true, h_chatinfo },
-	{ "CHATONROOM", true, h_chatonroom },
-	{ "GETMEM", true, h_getmem },
-	{ "MEMBER", true, h_member },
-	{ "WRITE", true, h_write },
-	{ "FORWARD", true, h_write },
-	{ "SYNCMSG", true, h_syncmsg },
-	{ "MCHATLOGS", true, h_mchatlogs },
-	{ "NOTIREAD", true, h_notiread },
-	{ "DELETEMSG", true, h_deletemsg },
-	{ "ACTION", true, h_action },
-	{ "SETMETA", true, h_setmeta },
-	{ "SHIP", true, h_ship },
-	/* loco-wrapper acknowledges MSG pushes with the push's id (1.2). */
-	{ "MSG", true, h_msg_echo },
+    {"LOGINLIST", false, h_loginlist},
+    {"PING", false, h_ping},
+    {"LCHATLIST", true, h_lchatlist},
+    {"CHATINFO", true, h_chatinfo},
+    {"CHATONROOM", true, h_chatonroom},
+    {"GETMEM", true, h_getmem},
+    {"MEMBER", true, h_member},
+    {"WRITE", true, h_write},
+    {"FORWARD", true, h_write},
+    {"SYNCMSG", true, h_syncmsg},
+    {"MCHATLOGS", true, h_mchatlogs},
+    {"NOTIREAD", true, h_notiread},
+    {"DELETEMSG", true, h_deletemsg},
+    {"ACTION", true, h_action},
+    {"SETMETA", true, h_setmeta},
+    {"SHIP", true, h_ship},
+    {"INFOLINK", true, h_infolink},
+    /* loco-wrapper acknowledges MSG pushes with the push's id (1.2). */
+    {"MSG", true, h_msg_echo},
 };
 
 static int compare_chats(const void *a, const void *b);
@@ -112,6 +127,13 @@ static int32_t unread_count(const struct locosim_chat *c, int64_t user);
 static void bad_body(struct locosim_session *s, const struct loco_packet *pkt,
     const struct loco_error *err);
 static bool is_open(const struct locosim_chat *c);
+static int64_t chat_last_update(const struct locosim_chat *c);
+static int64_t chat_first_log_id(const struct locosim_chat *c);
+static int32_t member_joined_at(const struct locosim *sim,
+    const struct locosim_chat *c, int64_t user);
+static bool feed_names(const struct loco_feed *f, int64_t user);
+static void open_link_append(struct locosim *sim, bson_t *arr, const char *key,
+    const struct locosim_chat *c);
 
 void
 locosim_chat_packet(struct locosim_session *s, const struct loco_packet *pkt)
@@ -139,6 +161,64 @@ static bool
 is_open(const struct locosim_chat *c)
 {
 	return strcmp(c->type, "OM") == 0 || strcmp(c->type, "OD") == 0;
+}
+
+/* Unix seconds of the chat's last message; 0 for an empty chat. */
+static int64_t
+chat_last_update(const struct locosim_chat *c)
+{
+	return c->n_log > 0 ? c->log[c->n_log - 1].send_at : 0;
+}
+
+/* The log id of the chat's first message; 0 for an empty chat. */
+static int64_t
+chat_first_log_id(const struct locosim_chat *c)
+{
+	return c->n_log > 0 ? c->log[0].log_id : 0;
+}
+
+/* Whether an invite or open-join feed lists user among its members. */
+static bool
+feed_names(const struct loco_feed *f, int64_t user)
+{
+	size_t i;
+
+	if (f->feed_type != LOCO_FEED_INVITE &&
+	    f->feed_type != LOCO_FEED_OPENLINK_JOIN)
+		return false;
+	for (i = 0; i < f->n_members; i++)
+		if (f->members[i].user_id == user)
+			return true;
+	return false;
+}
+
+/*
+ * When user joined c, as CHATINFO "joinedAtForNewMem": the latest feed
+ * that invited them, else the chat's first message (they were there from
+ * the start), else the world clock.
+ */
+static int32_t
+member_joined_at(const struct locosim *sim, const struct locosim_chat *c,
+    int64_t user)
+{
+	size_t i;
+
+	for (i = c->n_log; i > 0; i--) {
+		const struct loco_chatlog *cl = &c->log[i - 1];
+		struct loco_feed f;
+		bool found;
+
+		if (cl->type != LOCO_MSG_FEED ||
+		    loco_feed_decode(cl->message, &f, NULL) != 0)
+			continue;
+		found = feed_names(&f, user);
+		loco_feed_release(&f);
+		if (found)
+			return cl->send_at;
+	}
+	if (c->n_log > 0)
+		return c->log[0].send_at;
+	return (int32_t)locosim_world_now(sim->world);
 }
 
 /* A body that does not decode gets -203, as the real server answers. */
@@ -228,14 +308,11 @@ chat_list_page(struct locosim *sim, struct locosim_account *a, int64_t after,
 	n = user_chats(sim, a->user_id, &chats);
 	for (first = 0; first < n && chats[first]->id <= after; first++)
 		;
-	out->chats = xcalloc(sim->opts.chat_page_size + 1,
-	    sizeof *out->chats);
-	for (i = first; i < n && out->n_chats < sim->opts.chat_page_size;
-	     i++) {
+	out->chats = xcalloc(sim->opts.chat_page_size + 1, sizeof *out->chats);
+	for (i = first; i < n && out->n_chats < sim->opts.chat_page_size; i++) {
 		struct locosim_chat *c = chats[i];
 		struct loco_chat_data *d = &out->chats[out->n_chats++];
-		struct locosim_member *me = locosim_chat_member(c,
-		    a->user_id);
+		struct locosim_member *me = locosim_chat_member(c, a->user_id);
 		size_t icons = 0;
 
 		d->chat_id = c->id;
@@ -251,10 +328,10 @@ chat_list_page(struct locosim *sim, struct locosim_account *a, int64_t after,
 				    &c->log[c->n_log - 1]);
 				break;
 			}
-		d->icon_user_ids = xcalloc(CHAT_ICON_MAX,
-		    sizeof *d->icon_user_ids);
-		d->icon_nicknames = xcalloc(CHAT_ICON_MAX,
-		    sizeof *d->icon_nicknames);
+		d->icon_user_ids =
+		    xcalloc(CHAT_ICON_MAX, sizeof *d->icon_user_ids);
+		d->icon_nicknames =
+		    xcalloc(CHAT_ICON_MAX, sizeof *d->icon_nicknames);
 		for (j = 0; j < c->n_members && icons < CHAT_ICON_MAX; j++) {
 			struct locosim_user *u;
 
@@ -263,16 +340,16 @@ chat_list_page(struct locosim *sim, struct locosim_account *a, int64_t after,
 			u = locosim_world_user(sim->world,
 			    c->members[j].user_id);
 			d->icon_user_ids[icons] = c->members[j].user_id;
-			d->icon_nicknames[icons] = xstrdup(u ? u->nickname :
-							       "");
+			d->icon_nicknames[icons] =
+			    xstrdup(u ? u->nickname : "");
 			icons++;
 		}
 		d->n_icon_user_ids = d->n_icon_nicknames = icons;
-		d->last_update = c->n_log ? c->log[c->n_log - 1].send_at : 0;
+		d->last_update = chat_last_update(c);
 		d->push_alert = true;
 		if (is_open(c)) {
 			d->link_id = c->link_id;
-			d->open_token = 1;
+			d->open_token = OPEN_TOKEN;
 		} else
 			d->jn = 1;
 		out->last_chat_id = c->id;
@@ -315,13 +392,12 @@ h_loginlist(struct locosim_session *s, const struct loco_packet *pkt)
 		sim->fail_next_login = 0;
 		goto out;
 	}
-	for (i = 0; req.oauth_token != NULL && i < sim->world->n_accounts;
-	     i++)
+	for (i = 0; req.oauth_token != NULL && i < sim->world->n_accounts; i++)
 		/* Lengths first: a shorter token must not be read past. */
 		if (strlen(sim->world->accounts[i].access_token) ==
-			strlen(req.oauth_token) &&
+		        strlen(req.oauth_token) &&
 		    CRYPTO_memcmp(sim->world->accounts[i].access_token,
-			req.oauth_token, strlen(req.oauth_token)) == 0) {
+		        req.oauth_token, strlen(req.oauth_token)) == 0) {
 			a = &sim->world->accounts[i];
 			break;
 		}
@@ -340,9 +416,8 @@ h_loginlist(struct locosim_session *s, const struct loco_packet *pkt)
 	/* One session per device slot: the newcomer evicts the old one. */
 	for (o = TAILQ_FIRST(&sim->sessions); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);
-		if (o != s && o->kind == LOCOSIM_KIND_CHAT &&
-		    o->conn != NULL && o->user_id == a->user_id &&
-		    o->dtype == s->dtype) {
+		if (o != s && o->kind == LOCOSIM_KIND_CHAT && o->conn != NULL &&
+		    o->user_id == a->user_id && o->dtype == s->dtype) {
 			bson_t *k = BCON_NEW("reason", BCON_INT32(0));
 
 			locosim_push(o, "KICKOUT", k);
@@ -395,6 +470,13 @@ h_lchatlist(struct locosim_session *s, const struct loco_packet *pkt)
 	loco_lchatlist_req_release(&req);
 }
 
+/*
+ * The member record of u in c. Beyond what a member has, it carries the
+ * keys strict clients read for its kind (docs/locosim-compat.md): for a
+ * normal member linkedServices, and pi/fpi/opi copies of the profile URLs
+ * (loco-wrapper reads those from every MEMBER answer); for an open-chat
+ * member the full, original and token keys of its open profile.
+ */
 static void
 member_from_user(const struct locosim *sim, const struct locosim_chat *c,
     const struct locosim_user *u, struct loco_member *m)
@@ -404,20 +486,23 @@ member_from_user(const struct locosim *sim, const struct locosim_chat *c,
 	m->user_id = u->id;
 	m->nickname = xstrdup(u->nickname);
 	m->country_iso = xstrdup(u->country_iso ? u->country_iso : "");
-	m->profile_image_url = xstrdup(u->profile_image_url ?
-		u->profile_image_url :
-		"");
+	m->profile_image_url =
+	    xstrdup(u->profile_image_url ? u->profile_image_url : "");
+	m->pi = xstrdup(m->profile_image_url);
+	m->fpi = xstrdup(m->profile_image_url);
+	m->opi = xstrdup(m->profile_image_url);
 	if (is_open(c)) {
 		m->type = LOCO_USER_OPEN_PROFILE;
-		m->pi = xstrdup(m->profile_image_url);
-		m->mt = 2;
+		m->mt = OPEN_MEMBER_PLAIN;
+		m->opt = OPEN_TOKEN;
+		m->ptp = OPEN_PROFILE_MAIN;
 	} else {
 		m->account_id = u->id;
 		m->full_profile_image_url = xstrdup(m->profile_image_url);
 		m->original_profile_image_url = xstrdup(m->profile_image_url);
-		m->status_message = xstrdup(u->status_message ?
-			u->status_message :
-			"");
+		m->status_message =
+		    xstrdup(u->status_message ? u->status_message : "");
+		m->linked_services = xstrdup("");
 		m->type = LOCO_USER_FRIEND;
 	}
 }
@@ -448,6 +533,7 @@ h_chatinfo(struct locosim_session *s, const struct loco_packet *pkt)
 	ci->type = loco_chat_type_from_name(c->type);
 	ci->active_members = (int32_t)c->n_members;
 	ci->new_message_count = unread_count(c, s->user_id);
+	ci->invalid_new_message_count = false;
 	ci->last_log_id = locosim_chat_last_log_id(c);
 	ci->last_seen_log_id = locosim_chat_member(c, s->user_id)->watermark;
 	if (c->n_log > 0) {
@@ -457,14 +543,7 @@ h_chatinfo(struct locosim_session *s, const struct loco_packet *pkt)
 	}
 	ci->push_alert = true;
 	ci->metas = xcalloc(2, sizeof *ci->metas);
-	if (c->notice != NULL) {
-		struct loco_chat_meta *m = &ci->metas[ci->n_metas++];
-
-		m->type = 1;
-		m->revision = c->notice_revision;
-		m->author_id = c->notice_author;
-		m->content = xstrdup(c->notice);
-	}
+	/* The title first: loco-wrapper names a group by chatMetas[0]. */
 	if (c->title != NULL) {
 		struct loco_chat_meta *m = &ci->metas[ci->n_metas++];
 
@@ -473,12 +552,20 @@ h_chatinfo(struct locosim_session *s, const struct loco_packet *pkt)
 		m->author_id = c->title_author;
 		m->content = xstrdup(c->title);
 	}
-	ci->display_members = xcalloc(CHAT_ICON_MAX + 1,
-	    sizeof *ci->display_members);
+	if (c->notice != NULL) {
+		struct loco_chat_meta *m = &ci->metas[ci->n_metas++];
+
+		m->type = 1;
+		m->revision = c->notice_revision;
+		m->author_id = c->notice_author;
+		m->content = xstrdup(c->notice);
+	}
+	ci->display_members =
+	    xcalloc(CHAT_ICON_MAX + 1, sizeof *ci->display_members);
 	for (i = 0; i < c->n_members && ci->n_display_members < CHAT_ICON_MAX;
 	     i++) {
-		struct locosim_user *u = locosim_world_user(s->sim->world,
-		    c->members[i].user_id);
+		struct locosim_user *u =
+		    locosim_world_user(s->sim->world, c->members[i].user_id);
 		struct loco_display_member *dm;
 
 		if (u == NULL || u->id == s->user_id)
@@ -486,16 +573,16 @@ h_chatinfo(struct locosim_session *s, const struct loco_packet *pkt)
 		dm = &ci->display_members[ci->n_display_members++];
 		dm->user_id = u->id;
 		dm->nickname = xstrdup(u->nickname);
-		dm->country_iso = xstrdup(u->country_iso ? u->country_iso :
-							   "");
-		dm->profile_image_url = xstrdup(u->profile_image_url ?
-			u->profile_image_url :
-			"");
+		dm->country_iso = xstrdup(u->country_iso ? u->country_iso : "");
+		dm->profile_image_url =
+		    xstrdup(u->profile_image_url ? u->profile_image_url : "");
 	}
 	if (is_open(c)) {
 		ci->link_id = c->link_id;
-		ci->open_token = 1;
-	}
+		ci->open_token = OPEN_TOKEN;
+	} else
+		ci->joined_at_for_new_mem =
+		    member_joined_at(s->sim, c, s->user_id);
 	ci->direct_chat = strcmp(c->type, "DirectChat") == 0;
 	res.status = ST_OK;
 	bson_init(&body);
@@ -535,8 +622,9 @@ h_chatonroom(struct locosim_session *s, const struct loco_packet *pkt)
 	if (c->n_members <= CHATONROOM_MEMBER_MAX) {
 		res.members = xcalloc(c->n_members + 1, sizeof *res.members);
 		for (i = 0; i < c->n_members; i++) {
-			struct locosim_user *u = locosim_world_user(
-			    s->sim->world, c->members[i].user_id);
+			struct locosim_user *u =
+			    locosim_world_user(s->sim->world,
+			        c->members[i].user_id);
 
 			if (u != NULL)
 				member_from_user(s->sim, c, u,
@@ -548,16 +636,20 @@ h_chatonroom(struct locosim_session *s, const struct loco_packet *pkt)
 			res.member_ids[res.n_member_ids++] =
 			    c->members[i].user_id;
 	}
-	res.watermark_user_ids = xcalloc(c->n_members + 1,
-	    sizeof *res.watermark_user_ids);
+	res.watermark_user_ids =
+	    xcalloc(c->n_members + 1, sizeof *res.watermark_user_ids);
 	res.watermarks = xcalloc(c->n_members + 1, sizeof *res.watermarks);
 	for (i = 0; i < c->n_members; i++) {
 		res.watermark_user_ids[i] = c->members[i].user_id;
 		res.watermarks[i] = c->members[i].watermark;
 	}
 	res.n_watermark_user_ids = res.n_watermarks = c->n_members;
+	res.last_update = chat_last_update(c);
+	res.jsi = chat_first_log_id(c);
+	res.f = false;
+	res.mr = xstrdup(CHATONROOM_MR);
 	if (is_open(c))
-		res.open_token = 1;
+		res.open_token = OPEN_TOKEN;
 	bson_init(&body);
 	loco_chatonroom_res_encode(&res, &body);
 	locosim_respond(s, pkt->hdr.packet_id, "CHATONROOM", &body);
@@ -590,8 +682,8 @@ h_getmem(struct locosim_session *s, const struct loco_packet *pkt)
 	res.status = ST_OK;
 	res.members = xcalloc(c->n_members + 1, sizeof *res.members);
 	for (i = 0; i < c->n_members; i++) {
-		struct locosim_user *u = locosim_world_user(s->sim->world,
-		    c->members[i].user_id);
+		struct locosim_user *u =
+		    locosim_world_user(s->sim->world, c->members[i].user_id);
 
 		if (u != NULL)
 			member_from_user(s->sim, c, u,
@@ -631,8 +723,8 @@ h_member(struct locosim_session *s, const struct loco_packet *pkt)
 	res.chat_id = c->id;
 	res.members = xcalloc(req.n_member_ids + 1, sizeof *res.members);
 	for (i = 0; i < req.n_member_ids; i++) {
-		struct locosim_user *u = locosim_world_user(s->sim->world,
-		    req.member_ids[i]);
+		struct locosim_user *u =
+		    locosim_world_user(s->sim->world, req.member_ids[i]);
 
 		/* Ids that are not in the room are left out. */
 		if (u != NULL && locosim_chat_member(c, u->id) != NULL)
@@ -669,10 +761,11 @@ h_write(struct locosim_session *s, const struct loco_packet *pkt)
 		status = ST_INVALID_CHANNEL;
 	else if (req.type <= LOCO_MSG_FEED ||
 	    loco_msgtype_is_deleted(req.type) ||
-	    (req.type == LOCO_MSG_TEXT && (req.msg == NULL || *req.msg == '\0')))
+	    (req.type == LOCO_MSG_TEXT &&
+	        (req.msg == NULL || *req.msg == '\0')))
 		status = ST_INVALID_BODY;
-	sim->writes = xreallocarray(sim->writes, sim->n_writes + 1,
-	    sizeof *sim->writes);
+	sim->writes =
+	    xreallocarray(sim->writes, sim->n_writes + 1, sizeof *sim->writes);
 	rec = &sim->writes[sim->n_writes++];
 	memset(rec, 0, sizeof *rec);
 	rec->chat_id = req.chat_id;
@@ -742,9 +835,8 @@ h_syncmsg(struct locosim_session *s, const struct loco_packet *pkt)
 		    ST_INVALID_CHANNEL);
 		goto out;
 	}
-	cnt = req.cnt <= 0 || req.cnt > SYNCMSG_PAGE_MAX ?
-	    SYNCMSG_PAGE_DEFAULT :
-	    (size_t)req.cnt;
+	cnt = req.cnt <= 0 || req.cnt > SYNCMSG_PAGE_MAX ? SYNCMSG_PAGE_DEFAULT
+	                                                 : (size_t)req.cnt;
 	/* Paging is forward (decision 6); a missing max means "to now". */
 	max = req.max > 0 ? req.max : locosim_chat_last_log_id(c);
 	n = locosim_chat_page(c, req.cur, max, cnt, &first, &is_ok);
@@ -757,8 +849,8 @@ h_syncmsg(struct locosim_session *s, const struct loco_packet *pkt)
 	res.n_chatlogs = n;
 	res.min_log_id = c->n_log ? c->log[0].log_id : 0;
 	res.jsi = res.min_log_id;
-	res.last_token_id = locosim_world_account(s->sim->world,
-	    s->user_id)->last_token_id;
+	res.last_token_id =
+	    locosim_world_account(s->sim->world, s->user_id)->last_token_id;
 	if (is_open(c))
 		res.li = c->link_id;
 	bson_init(&body);
@@ -874,7 +966,8 @@ h_deletemsg(struct locosim_session *s, const struct loco_packet *pkt)
 	}
 	/* The memo chat says yes and does nothing (LOCO.md 2.12). */
 	if (strcmp(c->type, "MemoChat") == 0) {
-		locosim_respond_status(s, pkt->hdr.packet_id, "DELETEMSG", ST_OK);
+		locosim_respond_status(s, pkt->hdr.packet_id, "DELETEMSG",
+		    ST_OK);
 		goto out;
 	}
 	orig = locosim_chat_find(c, req.log_id);
@@ -971,8 +1064,8 @@ h_setmeta(struct locosim_session *s, const struct loco_packet *pkt)
 	res.status = ST_OK;
 	res.chat_id = c->id;
 	res.meta.type = req.type;
-	res.meta.revision = req.type == 3 ? c->title_revision :
-					    c->notice_revision;
+	res.meta.revision =
+	    req.type == 3 ? c->title_revision : c->notice_revision;
 	res.meta.author_id = s->user_id;
 	res.meta.content = req.content;
 	res.meta.updated_at = (int32_t)locosim_world_now(s->sim->world);
@@ -1045,6 +1138,104 @@ h_ship(struct locosim_session *s, const struct loco_packet *pkt)
 	bson_destroy(&body);
 out:
 	loco_ship_req_release(&req);
+}
+
+/*
+ * One open link of an INFOLINK answer (LOCO.md 2.8: ols[].ln is the open
+ * chat's name). loco-wrapper reads ln; node-kakao reads the owner's open
+ * profile in olu too. locosim keeps no link owner: the chat's first member
+ * owns it, and the name is the chat's title.
+ */
+static void
+open_link_append(struct locosim *sim, bson_t *arr, const char *key,
+    const struct locosim_chat *c)
+{
+	const struct locosim_user *owner = c->n_members > 0
+	    ? locosim_world_user(sim->world, c->members[0].user_id)
+	    : NULL;
+	const char *pic =
+	    owner && owner->profile_image_url ? owner->profile_image_url : "";
+	char *url = xasprintf(OPEN_LINK_URL, (long long)c->link_id);
+	int32_t created = c->n_log > 0 ? c->log[0].send_at
+	                               : (int32_t)locosim_world_now(sim->world);
+	bson_t ol, olu, oc, co;
+
+	bson_append_document_begin(arr, key, -1, &ol);
+	BSON_APPEND_INT64(&ol, "li", c->link_id);
+	BSON_APPEND_INT32(&ol, "otk", OPEN_TOKEN);
+	loco_bson_append_str(&ol, "ln", c->title);
+	loco_bson_append_str(&ol, "lu", url);
+	loco_bson_append_str(&ol, "liu", "");
+	loco_bson_append_str(&ol, "lcu", "");
+	bson_append_document_begin(&ol, "olu", -1, &olu);
+	BSON_APPEND_INT64(&olu, "userId", owner ? owner->id : 0);
+	loco_bson_append_str(&olu, "nn", owner ? owner->nickname : NULL);
+	loco_bson_append_str(&olu, "pi", pic);
+	loco_bson_append_str(&olu, "fpi", pic);
+	loco_bson_append_str(&olu, "opi", pic);
+	BSON_APPEND_INT32(&olu, "lmt", OPEN_MEMBER_OWNER);
+	BSON_APPEND_INT32(&olu, "ptp", OPEN_PROFILE_MAIN);
+	BSON_APPEND_INT64(&olu, "opt", OPEN_TOKEN);
+	BSON_APPEND_INT64(&olu, "pv", 0);
+	bson_append_document_end(&ol, &olu);
+	BSON_APPEND_INT32(&ol, "lt", OPEN_LINK_CHATROOM);
+	loco_bson_append_str(&ol, "desc", "");
+	BSON_APPEND_BOOL(&ol, "ac", true);
+	BSON_APPEND_BOOL(&ol, "sc", true);
+	BSON_APPEND_INT64(&ol, "pv", 0);
+	BSON_APPEND_INT32(&ol, "ca", created);
+	bson_append_document_begin(&ol, "oc", -1, &oc);
+	BSON_APPEND_INT32(&oc, "t", OPEN_LINK_CHATROOM);
+	bson_append_document_begin(&oc, "co", -1, &co);
+	loco_bson_append_str(&co, "desc", "");
+	bson_append_document_end(&oc, &co);
+	bson_append_document_end(&ol, &oc);
+	bson_append_document_end(arr, &ol);
+	free(url);
+}
+
+/*
+ * INFOLINK {lis: [linkId...]}: the open links of open chats the user is
+ * in, as "ols"; ids of other links are left out (loco-wrapper asks for the
+ * name of every open chat it meets).
+ */
+static void
+h_infolink(struct locosim_session *s, const struct loco_packet *pkt)
+{
+	struct locosim_world *w = s->sim->world;
+	int64_t *lis = NULL;
+	size_t n = 0, i, j, k = 0;
+	char idx[16];
+	const char *key;
+	bson_t body, arr;
+
+	if (loco_bson_get_i64_array(&pkt->body, "lis", &lis, &n) != 1) {
+		log_debug("locosim: session %u: INFOLINK without lis",
+		    s->serial);
+		locosim_respond_status(s, pkt->hdr.packet_id, "INFOLINK",
+		    ST_INVALID_BODY);
+		free(lis);
+		return;
+	}
+	bson_init(&body);
+	BSON_APPEND_INT32(&body, "status", ST_OK);
+	bson_append_array_begin(&body, "ols", -1, &arr);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < w->n_chats; j++) {
+			struct locosim_chat *c = w->chats[j];
+
+			if (!is_open(c) || c->link_id != lis[i] ||
+			    locosim_chat_member(c, s->user_id) == NULL)
+				continue;
+			bson_uint32_to_string((uint32_t)k++, &key, idx,
+			    sizeof idx);
+			open_link_append(s->sim, &arr, key, c);
+			break;
+		}
+	bson_append_array_end(&body, &arr);
+	locosim_respond(s, pkt->hdr.packet_id, "INFOLINK", &body);
+	bson_destroy(&body);
+	free(lis);
 }
 
 static void

@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -56,8 +55,6 @@
 #define CTL_DUMP_DEFAULT 20
 /* Largest photo side accepted by the photo command. */
 #define CTL_PHOTO_SIDE_MAX 4096
-
-struct locosim_control;
 
 /* One connected control client. */
 struct ctl_client {
@@ -308,6 +305,7 @@ ctl_refused_log(struct ctl_client *c, const char *verb, int64_t chat_id,
 	ctl_refused(c, verb, chat_id, user_id);
 }
 
+/* send CHAT AUTHOR TEXT: a text message from another user. */
 static void
 cmd_send(struct ctl_client *c, char **argv, int argc)
 {
@@ -323,6 +321,7 @@ cmd_send(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%lld", (long long)id);
 }
 
+/* reply CHAT AUTHOR SRCLOG TEXT: a reply quoting SRCLOG. */
 static void
 cmd_reply(struct ctl_client *c, char **argv, int argc)
 {
@@ -459,6 +458,7 @@ ctl_make_jpeg(int w, int h, size_t *len)
 	return p;
 }
 
+/* photo CHAT AUTHOR W H: a generated JPEG, served over HTTP. */
 static void
 cmd_photo(struct ctl_client *c, char **argv, int argc)
 {
@@ -482,6 +482,7 @@ cmd_photo(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%lld", (long long)id);
 }
 
+/* delete CHAT BY LOG: delete a message for everyone. */
 static void
 cmd_delete(struct ctl_client *c, char **argv, int argc)
 {
@@ -498,6 +499,7 @@ cmd_delete(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%lld", (long long)id);
 }
 
+/* react CHAT USER LOG [TYPE]: a reaction, like (1) by default. */
 static void
 cmd_react(struct ctl_client *c, char **argv, int argc)
 {
@@ -515,6 +517,7 @@ cmd_react(struct ctl_client *c, char **argv, int argc)
 		ctl_ok0(c);
 }
 
+/* join CHAT USER INVITER: INVITER adds USER to the chat. */
 static void
 cmd_join(struct ctl_client *c, char **argv, int argc)
 {
@@ -542,6 +545,7 @@ cmd_join(struct ctl_client *c, char **argv, int argc)
 		ctl_err(c, "cannot join: refused by the simulator");
 }
 
+/* leave CHAT USER: USER leaves the chat. */
 static void
 cmd_leave(struct ctl_client *c, char **argv, int argc)
 {
@@ -557,6 +561,7 @@ cmd_leave(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%lld", (long long)id);
 }
 
+/* rename CHAT BY TITLE: set the chat title. */
 static void
 cmd_rename(struct ctl_client *c, char **argv, int argc)
 {
@@ -572,6 +577,7 @@ cmd_rename(struct ctl_client *c, char **argv, int argc)
 		ctl_ok0(c);
 }
 
+/* notice CHAT BY TEXT: set the chat notice. */
 static void
 cmd_notice(struct ctl_client *c, char **argv, int argc)
 {
@@ -587,6 +593,7 @@ cmd_notice(struct ctl_client *c, char **argv, int argc)
 		ctl_ok0(c);
 }
 
+/* read CHAT USER WATERMARK: USER has read up to WATERMARK. */
 static void
 cmd_read(struct ctl_client *c, char **argv, int argc)
 {
@@ -603,6 +610,7 @@ cmd_read(struct ctl_client *c, char **argv, int argc)
 		ctl_ok0(c);
 }
 
+/* create TYPE TITLE MEMBER...: a new chat made by the first member. */
 static void
 cmd_create(struct ctl_client *c, char **argv, int argc)
 {
@@ -703,6 +711,7 @@ ctl_dump_count(struct ctl_client *c, char **argv, int argc, int i, size_t *n)
 	return 0;
 }
 
+/* log CHAT [N]: the last N messages of a chat as JSON lines. */
 static void
 cmd_log(struct ctl_client *c, char **argv, int argc)
 {
@@ -743,6 +752,7 @@ cmd_log(struct ctl_client *c, char **argv, int argc)
 	evbuffer_free(body);
 }
 
+/* writes [N]: the last N WRITEs clients sent as JSON lines. */
 static void
 cmd_writes(struct ctl_client *c, char **argv, int argc)
 {
@@ -778,6 +788,7 @@ cmd_writes(struct ctl_client *c, char **argv, int argc)
 	evbuffer_free(body);
 }
 
+/* sessions [USER]: how many chat sessions are logged in. */
 static void
 cmd_sessions(struct ctl_client *c, char **argv, int argc)
 {
@@ -788,6 +799,7 @@ cmd_sessions(struct ctl_client *c, char **argv, int argc)
 	ctl_ok(c, "%zu", locosim_session_count(c->ctl->sim, user));
 }
 
+/* count METHOD: how many packets with METHOD clients sent. */
 static void
 cmd_count(struct ctl_client *c, char **argv, int argc)
 {
@@ -806,6 +818,7 @@ ctl_fault_user(struct ctl_client *c, const char *s, int64_t *user)
 	return ctl_id(c, "USER", s, user);
 }
 
+/* drop USER: abort the TCP connections of USER's sessions. */
 static void
 cmd_drop(struct ctl_client *c, char **argv, int argc)
 {
@@ -816,6 +829,7 @@ cmd_drop(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", locosim_drop(c->ctl->sim, user));
 }
 
+/* changesvr USER: push CHANGESVR. */
 static void
 cmd_changesvr(struct ctl_client *c, char **argv, int argc)
 {
@@ -826,6 +840,7 @@ cmd_changesvr(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", locosim_changesvr(c->ctl->sim, user));
 }
 
+/* kickout USER [REASON]: push KICKOUT and hang up. */
 static void
 cmd_kickout(struct ctl_client *c, char **argv, int argc)
 {
@@ -839,6 +854,7 @@ cmd_kickout(struct ctl_client *c, char **argv, int argc)
 	ctl_ok(c, "%d", locosim_kickout(c->ctl->sim, user, (int32_t)reason));
 }
 
+/* corrupt USER: damage the next frame sent to USER. */
 static void
 cmd_corrupt(struct ctl_client *c, char **argv, int argc)
 {
@@ -849,6 +865,7 @@ cmd_corrupt(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", locosim_corrupt_next_frame(c->ctl->sim, user));
 }
 
+/* unknown USER METHOD: push a method no client knows. */
 static void
 cmd_unknown(struct ctl_client *c, char **argv, int argc)
 {
@@ -864,6 +881,7 @@ cmd_unknown(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", n);
 }
 
+/* stall USER: hold all traffic of USER's sessions. */
 static void
 cmd_stall(struct ctl_client *c, char **argv, int argc)
 {
@@ -874,6 +892,7 @@ cmd_stall(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", locosim_stall(c->ctl->sim, user, true));
 }
 
+/* unstall USER: release what stall held. */
 static void
 cmd_unstall(struct ctl_client *c, char **argv, int argc)
 {
@@ -884,6 +903,7 @@ cmd_unstall(struct ctl_client *c, char **argv, int argc)
 		ctl_ok(c, "%d", locosim_stall(c->ctl->sim, user, false));
 }
 
+/* reorder N: send the next N responses newest first. */
 static void
 cmd_reorder(struct ctl_client *c, char **argv, int argc)
 {
@@ -896,6 +916,7 @@ cmd_reorder(struct ctl_client *c, char **argv, int argc)
 	ctl_ok0(c);
 }
 
+/* delay MS: delay every response. */
 static void
 cmd_delay(struct ctl_client *c, char **argv, int argc)
 {
@@ -922,6 +943,7 @@ ctl_expire(struct ctl_client *c, const char *arg, bool expired)
 		ctl_ok0(c);
 }
 
+/* expire USER: LOGINLIST answers -950 for USER. */
 static void
 cmd_expire(struct ctl_client *c, char **argv, int argc)
 {
@@ -929,6 +951,7 @@ cmd_expire(struct ctl_client *c, char **argv, int argc)
 	ctl_expire(c, argv[0], true);
 }
 
+/* unexpire USER: LOGINLIST works again for USER. */
 static void
 cmd_unexpire(struct ctl_client *c, char **argv, int argc)
 {
@@ -936,6 +959,7 @@ cmd_unexpire(struct ctl_client *c, char **argv, int argc)
 	ctl_expire(c, argv[0], false);
 }
 
+/* faillogin STATUS: the next LOGINLIST answers STATUS. */
 static void
 cmd_faillogin(struct ctl_client *c, char **argv, int argc)
 {
@@ -948,6 +972,7 @@ cmd_faillogin(struct ctl_client *c, char **argv, int argc)
 	ctl_ok0(c);
 }
 
+/* save [PATH]: write the world now. */
 static void
 cmd_save(struct ctl_client *c, char **argv, int argc)
 {
@@ -965,6 +990,7 @@ cmd_save(struct ctl_client *c, char **argv, int argc)
 		ctl_ok0(c);
 }
 
+/* help: every command with its arguments. */
 static void
 cmd_help(struct ctl_client *c, char **argv, int argc)
 {
@@ -981,6 +1007,7 @@ cmd_help(struct ctl_client *c, char **argv, int argc)
 	evbuffer_free(body);
 }
 
+/* quit: say goodbye and close once it is sent. */
 static void
 cmd_quit(struct ctl_client *c, char **argv, int argc)
 {
@@ -990,6 +1017,7 @@ cmd_quit(struct ctl_client *c, char **argv, int argc)
 	c->closing = true;
 }
 
+/* Whether ch separates arguments. */
 static bool
 ctl_is_space(char ch)
 {
@@ -1029,8 +1057,9 @@ ctl_execute(struct ctl_client *c, char *line)
 		if (*p == '\0')
 			break;
 		if (argc == cmd->max_args) {
-			ctl_err(c, "too many arguments; usage: %s %s",
-			    cmd->name, cmd->usage);
+			ctl_err(c, "too many arguments; usage: %s%s%s",
+			    cmd->name, cmd->usage[0] != '\0' ? " " : "",
+			    cmd->usage);
 			return;
 		}
 		argv[argc++] = p;
@@ -1097,7 +1126,8 @@ ctl_line(struct ctl_client *c, char *line, size_t len)
 		ctl_err(c, "command line is not valid UTF-8");
 		return;
 	}
-	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+	if (log_get_level() >= LOG_LEVEL_DEBUG &&
+	    line[strspn(line, " \t")] != '\0') {
 		char esc[256];
 
 		log_debug("ctl#%u: %s", c->serial,
@@ -1177,6 +1207,7 @@ too_long:
 	return ctl_finish(c);
 }
 
+/* New input: handle the complete lines. */
 static void
 ctl_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -1187,6 +1218,7 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		(void)ctl_process(c);
 }
 
+/* Output drained to the low mark (or, when closing, to empty). */
 static void
 ctl_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -1203,6 +1235,7 @@ ctl_write_cb(struct bufferevent *bev, void *arg)
 	(void)ctl_process(c);
 }
 
+/* EOF, error or write timeout on a control client. */
 static void
 ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -1224,6 +1257,7 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 	ctl_client_free(c);
 }
 
+/* A new control client. */
 static void
 ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -1263,6 +1297,7 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/* Accept again after a pause for lack of descriptors. */
 static void
 ctl_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -1273,6 +1308,7 @@ ctl_resume_cb(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(ctl->listener);
 }
 
+/* accept failed; pause a second on EMFILE/ENFILE. */
 static void
 ctl_accept_error_cb(struct evconnlistener *l, void *arg)
 {
@@ -1288,6 +1324,7 @@ ctl_accept_error_cb(struct evconnlistener *l, void *arg)
 	}
 }
 
+/* Bind the control listener and record its port. */
 struct locosim_control *
 locosim_control_new(struct locosim *sim, struct loco_error *err)
 {
@@ -1347,6 +1384,7 @@ fail:
 	return NULL;
 }
 
+/* Drop every control client and the listener. */
 void
 locosim_control_free(struct locosim_control *ctl)
 {

@@ -26,6 +26,7 @@
 #include "loco-key.h"
 #include "loco-secure.h"
 #include "locosim.h"
+#include "xmalloc.h"
 
 /* Exit status for bad command-line arguments. */
 #define EXIT_USAGE 2
@@ -132,11 +133,9 @@ parse_number(const char *what, const char *s, unsigned long lo,
 static void
 parse_ports(const char *arg, uint16_t ports[LOCOSIM_NLISTENERS])
 {
-	char *copy = strdup(arg), *item, *save = NULL, *eq;
+	char *copy = xstrdup(arg), *item, *save = NULL, *eq;
 	int i;
 
-	if (copy == NULL)
-		bad_args("out of memory");
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	     item = strtok_r(NULL, ",", &save)) {
 		if ((eq = strchr(item, '=')) == NULL)
@@ -285,6 +284,7 @@ write_cert(const char *pem, const char *path)
 	return 0;
 }
 
+/* SIGINT or SIGTERM: leave the loop; main frees and saves. */
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -295,6 +295,7 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* Start the simulator, announce READY and run until a signal. */
 int
 main(int argc, char **argv)
 {

@@ -22,19 +22,19 @@
 
 struct locosim_user {
 	int64_t id;
-	char *nickname;	     /* owned, UTF-8 */
-	char *country_iso;   /* owned */
-	char *status_message; /* owned */
+	char *nickname;          /* owned, UTF-8 */
+	char *country_iso;       /* owned */
+	char *status_message;    /* owned */
 	char *profile_image_url; /* owned */
 };
 
 struct locosim_account {
 	int64_t user_id;
-	char *access_token;  /* owned, secret */
-	char *refresh_token; /* owned, secret */
-	char *device_uuid;   /* owned */
-	bool token_expired;  /* LOGINLIST answers -950 while set */
-	int32_t revision;    /* bumped on every chat-list change */
+	char *access_token;    /* owned, secret */
+	char *refresh_token;   /* owned, secret */
+	char *device_uuid;     /* owned */
+	bool token_expired;    /* LOGINLIST answers -950 while set */
+	int32_t revision;      /* bumped on every chat-list change */
 	int64_t last_token_id; /* chat-list change counter, for LCHATLIST */
 };
 
@@ -46,15 +46,15 @@ struct locosim_member {
 /* One chat. Log entries ascend by log_id; prev_id links them. */
 struct locosim_chat {
 	int64_t id;
-	char type[12];		 /* LOCO string: MultiChat, DirectChat, OM... */
-	char *title;		 /* owned; meta type 3, NULL when unset */
-	char *notice;		 /* owned; meta type 1, NULL when unset */
-	int32_t title_revision;	 /* chatMetas revision of the title */
+	char type[12];           /* LOCO string: MultiChat, DirectChat, OM... */
+	char *title;             /* owned; meta type 3, NULL when unset */
+	char *notice;            /* owned; meta type 1, NULL when unset */
+	int32_t title_revision;  /* chatMetas revision of the title */
 	int32_t notice_revision; /* chatMetas revision of the notice */
-	int64_t title_author;	 /* who set the title */
-	int64_t notice_author;	 /* who set the notice */
-	int64_t link_id;	 /* open chats only, else 0 */
-	bool info_fails;	 /* fault: CHATINFO answers -401 */
+	int64_t title_author;    /* who set the title */
+	int64_t notice_author;   /* who set the notice */
+	int64_t link_id;         /* open chats only, else 0 */
+	bool info_fails;         /* fault: CHATINFO answers -401 */
 	struct locosim_member *members; /* owned array */
 	size_t n_members;
 	struct loco_chatlog *log; /* owned array */
@@ -70,7 +70,7 @@ struct locosim_world {
 	struct locosim_chat **chats; /* owned array of owned chats */
 	size_t n_chats;
 	int64_t last_log_id; /* every new log id is above this */
-	int64_t now;	     /* fixed clock for tests; 0 = real time */
+	int64_t now;         /* fixed clock for tests; 0 = real time */
 };
 
 /*
@@ -106,8 +106,8 @@ struct locosim_member *locosim_chat_member(struct locosim_chat *c,
 struct loco_chatlog *locosim_chat_find(struct locosim_chat *c, int64_t log_id);
 
 /* Add a user (or update its nickname when the id exists). */
-struct locosim_user *locosim_world_add_user(struct locosim_world *w,
-    int64_t id, const char *nickname);
+struct locosim_user *locosim_world_add_user(struct locosim_world *w, int64_t id,
+    const char *nickname);
 
 /* Unix seconds of the world clock. */
 int64_t locosim_world_now(const struct locosim_world *w);
@@ -143,8 +143,8 @@ void locosim_chat_set_meta(struct locosim_world *w, struct locosim_chat *c,
     int32_t meta_type, int64_t author, const char *content);
 
 /* Create a chat of type with members (the first is the creator). */
-struct locosim_chat *locosim_world_add_chat(struct locosim_world *w,
-    int64_t id, const char *type, const int64_t *members, size_t n);
+struct locosim_chat *locosim_world_add_chat(struct locosim_world *w, int64_t id,
+    const char *type, const int64_t *members, size_t n);
 
 /* Log id of the last message, 0 for an empty chat. */
 int64_t locosim_chat_last_log_id(const struct locosim_chat *c);
@@ -154,8 +154,8 @@ int64_t locosim_chat_last_log_id(const struct locosim_chat *c);
  * ascending, at most cnt. *first gets the index of the first, the count is
  * returned; *is_ok tells whether nothing remains after this page.
  */
-size_t locosim_chat_page(const struct locosim_chat *c, int64_t cur,
-    int64_t max, size_t cnt, size_t *first, bool *is_ok);
+size_t locosim_chat_page(const struct locosim_chat *c, int64_t cur, int64_t max,
+    size_t cnt, size_t *first, bool *is_ok);
 
 /* Whether the LOCO chat type string is one locosim knows. */
 bool locosim_chat_type_is_valid(const char *type);

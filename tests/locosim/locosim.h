@@ -26,20 +26,20 @@ struct locosim_world;
 enum locosim_listener {
 	LOCOSIM_BOOKING = 0, /* TLS; GETCONF */
 	LOCOSIM_CHECKIN,     /* secure layer; CHECKIN */
-	LOCOSIM_CHAT,	     /* secure layer; the session */
-	LOCOSIM_MEDIA,	     /* secure layer; POST + raw bytes */
-	LOCOSIM_HTTP,	     /* plain HTTP; uploaded files at their url */
+	LOCOSIM_CHAT,        /* secure layer; the session */
+	LOCOSIM_MEDIA,       /* secure layer; POST + raw bytes */
+	LOCOSIM_HTTP,        /* plain HTTP; uploaded files at their url */
 	LOCOSIM_CONTROL,     /* control line protocol (TCP) */
 	LOCOSIM_NLISTENERS
 };
 
 struct locosim_opts {
-	const char *world_path;	 /* JSON world file, or: */
-	const char *world_json;	 /* JSON world text (tests) */
-	const char *save_path;	 /* write the world here on locosim_free */
+	const char *world_path;  /* JSON world file, or: */
+	const char *world_json;  /* JSON world text (tests) */
+	const char *save_path;   /* write the world here on locosim_free */
 	const char *listen_host; /* default 127.0.0.1 */
 	uint16_t ports[LOCOSIM_NLISTENERS]; /* 0 = any free port */
-	bool no_control;	 /* do not open the control listener */
+	bool no_control; /* do not open the control listener */
 	/* RSA private key PEM; generated with e = 3 (and saved there) when
 	 * the file is absent; NULL = a fresh key in memory. */
 	const char *rsa_key_path;
@@ -47,12 +47,12 @@ struct locosim_opts {
 	 * localhost and 127.0.0.1) when absent; NULL = in memory. */
 	const char *tls_cert_path;
 	const char *tls_key_path;
-	enum loco_cipher cipher;   /* default GCM; CFB accepts 12 or 15 */
-	unsigned chat_page_size;   /* chatDatas per LOGINLIST/LCHATLIST page;
+	enum loco_cipher cipher;    /* default GCM; CFB accepts 12 or 15 */
+	unsigned chat_page_size;    /* chatDatas per LOGINLIST/LCHATLIST page;
 				      0 = 2, so LCHATLIST is always needed */
-	size_t frame_plain_max;	   /* split responses into frames of this
+	size_t frame_plain_max;     /* split responses into frames of this
 				      many plaintext bytes; 0 = 4096 */
-	unsigned ping_interval;	   /* GETCONF fgPingItv seconds; 0 = 60 */
+	unsigned ping_interval;     /* GETCONF fgPingItv seconds; 0 = 60 */
 	unsigned response_delay_ms; /* delay every response (slow server) */
 };
 
@@ -95,14 +95,14 @@ const char *locosim_ready_line(const struct locosim *sim);
  */
 int64_t locosim_send(struct locosim *sim, int64_t chat_id, int64_t author,
     int32_t type, const char *text, const char *attachment);
-int64_t locosim_send_text(struct locosim *sim, int64_t chat_id,
-    int64_t author, const char *text);
+int64_t locosim_send_text(struct locosim *sim, int64_t chat_id, int64_t author,
+    const char *text);
 /* A reply (type 26) quoting src_log_id. */
 int64_t locosim_reply(struct locosim *sim, int64_t chat_id, int64_t author,
     int64_t src_log_id, const char *text);
 /* A photo (type 2) whose bytes are served over HTTP at its url. */
-int64_t locosim_send_photo(struct locosim *sim, int64_t chat_id,
-    int64_t author, const void *data, size_t len, int32_t w, int32_t h);
+int64_t locosim_send_photo(struct locosim *sim, int64_t chat_id, int64_t author,
+    const void *data, size_t len, int32_t w, int32_t h);
 int64_t locosim_delete(struct locosim *sim, int64_t chat_id, int64_t by,
     int64_t log_id);
 int locosim_react(struct locosim *sim, int64_t chat_id, int64_t user,
@@ -124,13 +124,13 @@ int64_t locosim_create_chat(struct locosim *sim, const char *type,
 /* Reading back what clients did. */
 struct locosim_write {
 	int64_t chat_id;
-	int64_t author;	  /* the session's user */
-	int64_t log_id;	  /* assigned, 0 if the WRITE failed */
-	int64_t msg_id;	  /* client's msgId */
+	int64_t author; /* the session's user */
+	int64_t log_id; /* assigned, 0 if the WRITE failed */
+	int64_t msg_id; /* client's msgId */
 	int32_t type;
-	char *text;	  /* owned by locosim */
-	char *extra;	  /* owned by locosim */
-	int32_t status;	  /* what the WRITE was answered with */
+	char *text;     /* owned by locosim */
+	char *extra;    /* owned by locosim */
+	int32_t status; /* what the WRITE was answered with */
 };
 /* Number of WRITEs seen since start, and the nth (0-based; borrowed). */
 size_t locosim_write_count(const struct locosim *sim);
@@ -149,8 +149,7 @@ int locosim_drop(struct locosim *sim, int64_t user); /* abort the TCP */
 int locosim_changesvr(struct locosim *sim, int64_t user);
 int locosim_kickout(struct locosim *sim, int64_t user, int32_t reason);
 int locosim_corrupt_next_frame(struct locosim *sim, int64_t user);
-int locosim_push_unknown(struct locosim *sim, int64_t user,
-    const char *method);
+int locosim_push_unknown(struct locosim *sim, int64_t user, const char *method);
 /* Stop reading from and writing to the sessions (a hung peer), or resume. */
 int locosim_stall(struct locosim *sim, int64_t user, bool stalled);
 /* Hold the next n responses, then send them in reverse order. */

@@ -58,6 +58,7 @@ static void test_checkin_res_vector(void);
 static void test_getconf_old_form(void);
 static void test_getconf_nested_errors(void);
 static void test_empty_bodies(void);
+static void test_trailer_media_keys(void);
 
 /* n consecutive int32 values from first, malloc'd. */
 static int32_t *
@@ -134,6 +135,8 @@ getconf_res_fill(void *p)
 	x->ticket.lsl6 = strv(1, "lsl6-");
 	x->ticket.n_lsl6 = 1;
 	x->ticket.lslp = 995;
+	x->hosts = strv(2, "host");
+	x->n_hosts = 2;
 	x->profile = BCON_NEW("p", BCON_INT32(1), "q", BCON_UTF8("r"));
 	x->etc = BCON_NEW("e", BCON_INT64(2));
 	x->trailer.up_max_size = 314572800;
@@ -141,6 +144,20 @@ getconf_res_fill(void *p)
 	x->trailer.content_expire_time = 1209600;
 	x->trailer.concurrent_up_limit = 3;
 	x->trailer.token_expire_time = 86400;
+	x->trailer.resolution = 1280;
+	x->trailer.resolution_hd = 2560;
+	x->trailer.comp_ratio = 80;
+	x->trailer.comp_ratio_hd = 90;
+	x->trailer.down_mode = 1;
+	x->trailer.concurrent_down_limit = 5;
+	x->trailer.max_relay_size = 104857600;
+	x->trailer.down_check_size = 1048576;
+	x->trailer.v_codec = 2;
+	x->trailer.v_fps = 30;
+	x->trailer.a_codec = 3;
+	x->trailer.v_resolution = 640;
+	x->trailer.v_bitrate = 1500000;
+	x->trailer.a_frequency = 44100;
 	x->trailer_h = BCON_NEW("h", BCON_BOOL(true));
 }
 
@@ -336,6 +353,8 @@ test_getconf_nested_errors(void)
 	    {"{\"ticket\": {\"lslp\": \"995\"}}", "'lslp'"},
 	    {"{\"trailer\": {\"upMaxSize\": \"big\"}}", "'upMaxSize'"},
 	    {"{\"ticket\": []}", "'ticket'"},
+	    {"{\"hosts\": \"h\"}", "'hosts'"},
+	    {"{\"hosts\": [\"h\", 1]}", "'hosts'"},
 	};
 	size_t i;
 
@@ -358,6 +377,59 @@ test_getconf_nested_errors(void)
 		}
 		bson_destroy(doc);
 	}
+}
+
+/*
+ * The trailer's media keys KiwiTalk requires are written even when 0, all
+ * int32, and read leniently: an odd type leaves the field 0.
+ */
+static void
+test_trailer_media_keys(void)
+{
+	static const char *const keys[] = {"resolution", "resolutionHD",
+	    "compRatio", "compRatioHD", "downMode", "concurrentDownLimit",
+	    "maxRelaySize", "downCheckSize", "vCodec", "vFps", "aCodec",
+	    "vResolution", "vBitrate", "aFrequency"};
+	struct loco_getconf_res r;
+	struct loco_error err = {0};
+	bson_iter_t it, sub;
+	bool all = true;
+	bson_t out, *doc;
+	size_t i;
+
+	memset(&r, 0, sizeof r);
+	bson_init(&out);
+	loco_getconf_res_encode(&r, &out);
+	if (!ok(bson_iter_init_find(&it, &out, "trailer") &&
+	            BSON_ITER_HOLDS_DOCUMENT(&it),
+	        "an empty GETCONF still has a trailer"))
+		all = false;
+	for (i = 0; all && i < sizeof keys / sizeof *keys; i++) {
+		if (!bson_iter_init_find(&it, &out, "trailer") ||
+		    !bson_iter_recurse(&it, &sub) ||
+		    !bson_iter_find(&sub, keys[i]) ||
+		    !BSON_ITER_HOLDS_INT32(&sub)) {
+			diag("trailer.%s missing or not int32", keys[i]);
+			all = false;
+		}
+	}
+	ok(all, "trailer: every media key is an int32 even when 0");
+	ok(!bson_iter_init_find(&it, &out, "hosts"),
+	    "no hosts when there are none");
+	bson_destroy(&out);
+
+	doc = BCON_NEW("trailer", "{", "vFps", BCON_UTF8("30"), "aFrequency",
+	    BCON_DOUBLE(0.5), "resolution", BCON_INT64(INT64_C(1) << 40),
+	    "vBitrate", BCON_INT64(2000000), "}");
+	if (ok(loco_getconf_res_decode(doc, &r, &err) == 0,
+	        "odd trailer media types decode: %s", err.msg)) {
+		ok(r.trailer.v_fps == 0 && r.trailer.a_frequency == 0 &&
+		        r.trailer.resolution == 0 &&
+		        r.trailer.v_bitrate == 2000000,
+		    "only usable trailer values are kept");
+		loco_getconf_res_release(&r);
+	}
+	bson_destroy(doc);
 }
 
 /* PING requests and CHANGESVR have no keys and accept any body. */
@@ -387,7 +459,8 @@ main(void)
 	static const struct bodycheck codecs[] = {
 	    CODEC(getconf_req, "MCCMNC os model userId", "", "", "", false),
 	    CODEC(getconf_res,
-	        "status revision 3g wifi ticket profile etc trailer trailer.h "
+	        "status revision 3g wifi ticket hosts profile etc trailer "
+	        "trailer.h "
 	        "3g/ports 3g/ports6 3g/bgKeepItv 3g/bgReconnItv 3g/bgPingItv "
 	        "3g/fgPingItv 3g/reqTimeout 3g/encType 3g/connTimeout "
 	        "3g/recvHeaderTimeout 3g/inSegTimeout 3g/outSegTimeout "
@@ -395,7 +468,12 @@ main(void)
 	        "ticket/ssl ticket/v2sl ticket/lsl ticket/lsl6 ticket/lslp "
 	        "trailer/upMaxSize trailer/videoUpMaxSize "
 	        "trailer/contentExpireTime trailer/concurrentUpLimit "
-	        "trailer/tokenExpireTime",
+	        "trailer/tokenExpireTime trailer/resolution "
+	        "trailer/resolutionHD trailer/compRatio trailer/compRatioHD "
+	        "trailer/downMode trailer/concurrentDownLimit "
+	        "trailer/maxRelaySize trailer/downCheckSize trailer/vCodec "
+	        "trailer/vFps trailer/aCodec trailer/vResolution "
+	        "trailer/vBitrate trailer/aFrequency",
 	        "", "", "profile etc trailer.h", true),
 	    CODEC(checkin_req,
 	        "userId os ntype appVer MCCMNC lang countryISO useSub",
@@ -417,6 +495,7 @@ main(void)
 	test_getconf_old_form();
 	test_getconf_nested_errors();
 	test_empty_bodies();
+	test_trailer_media_keys();
 
 	/* CHECKIN without a port falls back to 5223 (OK). */
 	doc = BCON_NEW("host", BCON_UTF8("h"));

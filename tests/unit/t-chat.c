@@ -42,7 +42,8 @@
 
 /* The chat-list keys, shared by LOGINLIST and LCHATLIST responses. */
 #define LIST_KEYS                                                              \
-	"chatDatas lastChatId lastTokenId ltk lbk mcmRevision delChatIds eof "
+	"chatDatas lastChatId lastTokenId ltk lbk mcmRevision delChatIds kc "  \
+	"eof "
 
 CODEC_CB(chat_meta)
 CODEC_CB(member)
@@ -113,6 +114,146 @@ static void test_liberal_forms(void);
 static void test_nested_errors(void);
 static void test_chat_types(void);
 static void test_chatonroom_big_room(void);
+static bool key_type(const bson_t *doc, const char *key, bson_type_t t);
+static void test_member_kinds(void);
+static void test_client_required_keys(void);
+
+/* doc[key] exists with BSON type t (EOD: is absent). */
+static bool
+key_type(const bson_t *doc, const char *key, bson_type_t t)
+{
+	bson_iter_t it;
+
+	if (!bson_iter_init_find(&it, doc, key))
+		return t == BSON_TYPE_EOD;
+	return bson_iter_type(&it) == t;
+}
+
+/*
+ * A member with nothing but its id and kind still carries every key the
+ * strict clients require for that kind (KiwiTalk's User and open User,
+ * loco-wrapper's MEMBER reader), and none of the other kind's.
+ */
+static void
+test_member_kinds(void)
+{
+	static const char *const normal_strs[] = {"countryIso",
+	    "profileImageUrl", "fullProfileImageUrl", "originalProfileImageUrl",
+	    "statusMessage", "linkedServices"};
+	static const char *const open_strs[] = {"pi", "fpi", "opi"};
+	static const char *const open_ints[] = {"opt", "mt", "ptp"};
+	struct loco_member m = {0};
+	bool good = true;
+	bson_iter_t it;
+	bson_t out;
+	size_t i;
+
+	m.user_id = 5;
+	m.type = LOCO_USER_FRIEND;
+	bson_init(&out);
+	loco_member_encode(&m, &out);
+	ok(key_type(&out, "accountId", BSON_TYPE_INT64),
+	    "normal member: accountId is int64 even when 0");
+	for (i = 0; i < sizeof normal_strs / sizeof *normal_strs; i++)
+		if (!bson_iter_init_find(&it, &out, normal_strs[i]) ||
+		    !BSON_ITER_HOLDS_UTF8(&it) ||
+		    strcmp(bson_iter_utf8(&it, NULL), "") != 0) {
+			diag("normal member: %s", normal_strs[i]);
+			good = false;
+		}
+	ok(good, "normal member: absent strings are written as \"\"");
+	ok(bson_iter_init_find(&it, &out, "suspended") &&
+	        BSON_ITER_HOLDS_BOOL(&it) && !bson_iter_bool(&it),
+	    "normal member: suspended false is written");
+	ok(key_type(&out, "pi", BSON_TYPE_EOD) &&
+	        key_type(&out, "opt", BSON_TYPE_EOD) &&
+	        key_type(&out, "mt", BSON_TYPE_EOD) &&
+	        key_type(&out, "ptp", BSON_TYPE_EOD),
+	    "normal member: no open-profile keys");
+
+	m.type = LOCO_USER_OPEN_PROFILE;
+	bson_reinit(&out);
+	loco_member_encode(&m, &out);
+	good = true;
+	for (i = 0; i < sizeof open_strs / sizeof *open_strs; i++)
+		if (!key_type(&out, open_strs[i], BSON_TYPE_UTF8))
+			good = false;
+	for (i = 0; i < sizeof open_ints / sizeof *open_ints; i++)
+		if (!bson_iter_init_find(&it, &out, open_ints[i]) ||
+		    !BSON_ITER_HOLDS_INT32(&it) || bson_iter_int32(&it) != 0)
+			good = false;
+	ok(good, "open member: pi fpi opi strings, opt mt ptp int32 0");
+	ok(key_type(&out, "accountId", BSON_TYPE_EOD) &&
+	        key_type(&out, "linkedServices", BSON_TYPE_EOD) &&
+	        key_type(&out, "suspended", BSON_TYPE_EOD) &&
+	        key_type(&out, "statusMessage", BSON_TYPE_EOD),
+	    "open member: no normal-profile keys");
+	bson_destroy(&out);
+}
+
+/*
+ * Keys strict clients require whatever the values: CHATONROOM o, jsi, f,
+ * mr; chatInfo invalidNewMessageCount and (not open) joinedAtForNewMem;
+ * kc in every chat list. Those of unknown meaning read leniently.
+ */
+static void
+test_client_required_keys(void)
+{
+	struct loco_chatonroom_res cr = {0}, back;
+	struct loco_chat_info ci = {0};
+	struct loco_chat_list cl = {0};
+	struct loco_error err = {0};
+	bson_iter_t it, sub;
+	bson_t out, *doc;
+
+	cr.chat_id = 1;
+	cr.type = LOCO_CHAT_MULTI;
+	bson_init(&out);
+	loco_chatonroom_res_encode(&cr, &out);
+	ok(key_type(&out, "o", BSON_TYPE_INT64) &&
+	        key_type(&out, "jsi", BSON_TYPE_INT64) &&
+	        key_type(&out, "f", BSON_TYPE_BOOL),
+	    "CHATONROOM: o and jsi int64, f bool, even when 0/false");
+	ok(bson_iter_init_find(&it, &out, "mr") && BSON_ITER_HOLDS_UTF8(&it) &&
+	        strcmp(bson_iter_utf8(&it, NULL), "") == 0,
+	    "CHATONROOM: mr is a string even when unset");
+	bson_destroy(&out);
+
+	doc = json("{\"c\": 1, \"o\": \"soon\", \"jsi\": [1], \"f\": 1,"
+	           " \"mr\": 7}");
+	if (ok(loco_chatonroom_res_decode(doc, &back, &err) == 0,
+	        "CHATONROOM: odd types in o jsi f mr decode: %s", err.msg)) {
+		ok(back.last_update == 0 && back.jsi == 0 && back.f &&
+		        back.mr == NULL,
+		    "CHATONROOM: only usable values are kept");
+		loco_chatonroom_res_release(&back);
+	}
+	bson_destroy(doc);
+
+	ci.chat_id = 2;
+	ci.type = LOCO_CHAT_DIRECT;
+	bson_init(&out);
+	loco_chat_info_encode(&ci, &out);
+	ok(key_type(&out, "joinedAtForNewMem", BSON_TYPE_INT32) &&
+	        key_type(&out, "invalidNewMessageCount", BSON_TYPE_BOOL) &&
+	        key_type(&out, "left", BSON_TYPE_BOOL) &&
+	        key_type(&out, "chatMetas", BSON_TYPE_ARRAY) &&
+	        key_type(&out, "displayMembers", BSON_TYPE_ARRAY),
+	    "chatInfo of a normal chat: joinedAtForNewMem, flags, arrays");
+	ci.type = LOCO_CHAT_OPEN_MULTI;
+	bson_reinit(&out);
+	loco_chat_info_encode(&ci, &out);
+	ok(key_type(&out, "joinedAtForNewMem", BSON_TYPE_EOD),
+	    "chatInfo of an open chat: no joinedAtForNewMem");
+	bson_destroy(&out);
+
+	bson_init(&out);
+	loco_chat_list_encode(&cl, &out);
+	ok(bson_iter_init_find(&it, &out, "kc") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	        bson_iter_recurse(&it, &sub) && !bson_iter_next(&sub),
+	    "chat list: kc is an empty array");
+	bson_destroy(&out);
+}
 
 /* n consecutive ids from first, malloc'd. */
 static int64_t *
@@ -188,6 +329,7 @@ fill_member(struct loco_member *m, int32_t base)
 	m->full_profile_image_url = xasprintf("https://f.example/%d", base);
 	m->original_profile_image_url = xasprintf("https://o.example/%d", base);
 	m->status_message = xasprintf("status %d", base);
+	m->linked_services = xstrdup("story");
 	m->type = LOCO_USER_OPEN_PROFILE;
 	m->suspended = true;
 	m->ut = base + 3;
@@ -265,6 +407,7 @@ fill_info(struct loco_chat_info *ci, int32_t base)
 	ci->type = LOCO_CHAT_MULTI;
 	ci->active_members = base + 2;
 	ci->new_message_count = base + 3;
+	ci->invalid_new_message_count = true;
 	ci->last_log_id = base + 4;
 	ci->last_seen_log_id = base + 5;
 	ci->last_chat_log = new_chatlog(base + 200);
@@ -290,6 +433,7 @@ fill_info(struct loco_chat_info *ci, int32_t base)
 		    xasprintf("https://d.example/%zu", i);
 	}
 	ci->left = true;
+	ci->joined_at_for_new_mem = 1500000000 + base;
 	ci->link_id = base + 7;
 	ci->open_token = base + 8;
 	ci->direct_chat = true;
@@ -416,6 +560,10 @@ chatonroom_res_fill(void *p)
 	x->n_watermarks = 3;
 	x->open_token = 190;
 	x->noti_read = true;
+	x->last_update = 1700000191;
+	x->jsi = 192;
+	x->f = true;
+	x->mr = xstrdup("{\"m\":193}");
 }
 
 /* Fill a struct loco_chat_info with distinct non-default values. */
@@ -700,6 +848,45 @@ test_member_res_vector(void)
 	    "    00"                                  /* end of "0" */
 	    "  00"                                    /* end of "members" */
 	    "00";                                     /* end of document */
+	/*
+	 * Its re-encoding: a normal member gets every key KiwiTalk requires,
+	 * the absent strings as "" (each 1 + key + NUL + 4 + 1 bytes: 26,
+	 * 30, 20 and 21, 97 in all), so the member grows 150 -> 247, the
+	 * array 158 -> 255 and the document 200 -> 297.
+	 */
+	static const char want_hex[] =
+	    "29 01 00 00"                         /* document length 297 */
+	    "10 73 74 61 74 75 73 00 00 00 00 00" /* int32 "status" = 0 */
+	    "12 63 68 61 74 49 64 00 01 00 00 00 00 0f 00 00" /* "chatId" */
+	    "04 6d 65 6d 62 65 72 73 00" /* array "members" */
+	    "  ff 00 00 00"              /* its length 255 */
+	    "  03 30 00"                 /* document "0" */
+	    "    f7 00 00 00"            /* its length 247 */
+	    "    12 75 73 65 72 49 64 00 ef cd ab 89 67 45 23 01"
+	    "    12 61 63 63 6f 75 6e 74 49 64 00 4d 00 00 00 00 00 00 00"
+	    "    02 6e 69 63 6b 4e 61 6d 65 00 0a 00 00 00"
+	    "    ea b9 80 ec b2 a0 ec 88 98 00"
+	    "    02 63 6f 75 6e 74 72 79 49 73 6f 00 03 00 00 00 4b 52 00"
+	    "    02 70 72 6f 66 69 6c 65 49 6d 61 67 65 55 72 6c 00"
+	    "    18 00 00 00 68 74 74 70 73 3a 2f 2f 70 2e 65 78 61 6d 70 6c"
+	    "    65 2f 31 2e 6a 70 67 00"
+	    /* string "fullProfileImageUrl" = "" */
+	    "    02 66 75 6c 6c 50 72 6f 66 69 6c 65 49 6d 61 67 65 55 72 6c"
+	    "    00 01 00 00 00 00"
+	    /* string "originalProfileImageUrl" = "" */
+	    "    02 6f 72 69 67 69 6e 61 6c 50 72 6f 66 69 6c 65 49 6d 61 67"
+	    "    65 55 72 6c 00 01 00 00 00 00"
+	    /* string "statusMessage" = "" */
+	    "    02 73 74 61 74 75 73 4d 65 73 73 61 67 65 00 01 00 00 00 00"
+	    /* string "linkedServices" = "" */
+	    "    02 6c 69 6e 6b 65 64 53 65 72 76 69 63 65 73 00 01 00 00 00"
+	    "    00"
+	    "    10 74 79 70 65 00 64 00 00 00"       /* int32 "type" = 100 */
+	    "    08 73 75 73 70 65 6e 64 65 64 00 01" /* bool "suspended" */
+	    "    00"                                  /* end of "0" */
+	    "  00"                                    /* end of "members" */
+	    "00";                                     /* end of document */
+	bson_t *want = bodycheck_hex_doc(want_hex);
 	struct loco_member_res r;
 	struct loco_error err = {0};
 	bson_t *doc = bodycheck_hex_doc(hex);
@@ -708,6 +895,7 @@ test_member_res_vector(void)
 	if (!ok(loco_member_res_decode(doc, &r, &err) == 0,
 	        "MEMBER vector decodes")) {
 		diag("%s", err.msg);
+		bson_destroy(want);
 		bson_destroy(doc);
 		return;
 	}
@@ -723,7 +911,8 @@ test_member_res_vector(void)
 		is_str(m->profile_image_url, "https://p.example/1.jpg");
 		ok(m->full_profile_image_url == NULL &&
 		        m->original_profile_image_url == NULL &&
-		        m->status_message == NULL && m->pi == NULL &&
+		        m->status_message == NULL &&
+		        m->linked_services == NULL && m->pi == NULL &&
 		        m->fpi == NULL && m->opi == NULL,
 		    "absent member strings are NULL");
 		is_int(m->type, ==, LOCO_USER_FRIEND);
@@ -734,9 +923,10 @@ test_member_res_vector(void)
 	}
 	bson_init(&out);
 	loco_member_res_encode(&r, &out);
-	is_mem(bson_get_data(&out), out.len, bson_get_data(doc), doc->len);
+	is_mem(bson_get_data(&out), out.len, bson_get_data(want), want->len);
 	bson_destroy(&out);
 	loco_member_res_release(&r);
+	bson_destroy(want);
 	bson_destroy(doc);
 }
 
@@ -745,7 +935,7 @@ static void
 test_lchatlist_res_vector(void)
 {
 	static const char hex[] =
-	    "3e 01 00 00"                             /* document length 318 */
+	    "47 01 00 00"                             /* document length 327 */
 	    "10 73 74 61 74 75 73 00 00 00 00 00"     /* int32 "status" = 0 */
 	    "04 63 68 61 74 44 61 74 61 73 00"        /* array "chatDatas" */
 	    "  b0 00 00 00"                           /* its length 176 */
@@ -786,6 +976,7 @@ test_lchatlist_res_vector(void)
 	    "  10 00 00 00"                       /* its length 16 */
 	    "  12 30 00 63 00 00 00 00 00 00 00"  /* int64 "0" = 99 */
 	    "  00"                                /* end of "delChatIds" */
+	    "04 6b 63 00 05 00 00 00 00"          /* array "kc" = [] */
 	    "08 65 6f 66 00 01"                   /* bool "eof" = true */
 	    "00";                                 /* end of document */
 	struct loco_lchatlist_res r;
@@ -1074,36 +1265,38 @@ main(void)
 	    CODEC(member,
 	        "userId accountId nickName countryIso profileImageUrl "
 	        "fullProfileImageUrl originalProfileImageUrl statusMessage "
-	        "type suspended ut pi fpi opi opt pli mt ptp",
+	        "linkedServices type suspended ut pi fpi opi opt pli mt ptp",
 	        "userId", "ut opt", false),
 	    CODEC(chat_data,
 	        "c t a n ll s l i k o p mmr jn li otk l/logId l/message", "c",
 	        "mmr jn", false),
 	    CODEC(chat_list, LIST_KEYS "chatDatas/0/c chatDatas/1/otk", "",
-	        "ltk mcmRevision", false),
+	        "ltk mcmRevision kc", false),
 	    CODEC(loginlist_req,
 	        "appVer prtVer os lang duuid oauthToken dtype ntype MCCMNC "
 	        "revision chatIds maxIds lastTokenId lbk rp bg pcst",
 	        "duuid oauthToken", "", false),
 	    CODEC(loginlist_res,
 	        "status userId revision revisionInfo minLogId sb rp " LIST_KEYS,
-	        "userId", "sb ltk mcmRevision", true),
+	        "userId", "sb ltk mcmRevision kc", true),
 	    CODEC(lchatlist_req, "chatIds maxIds lastTokenId lastChatId", "",
 	        "", false),
 	    CODEC(lchatlist_res, "status " LIST_KEYS "chatDatas/1/l/logId", "",
-	        "ltk mcmRevision", true),
+	        "ltk mcmRevision kc", true),
 	    CODEC(chatonroom_req, "chatId token opt", "chatId", "opt", false),
-	    CODEC(chatonroom_res, "status c t l m mi a w otk notiRead m/1/ptp",
-	        "c", "", true),
+	    CODEC(chatonroom_res,
+	        "status c t l m mi a w o jsi f mr otk notiRead m/1/ptp", "c",
+	        "o jsi f mr", true),
 	    CODEC(chat_info,
-	        "chatId type activeMembersCount newMessageCount lastLogId "
-	        "lastSeenLogId lastChatLog lastUpdatedAt pushAlert meta "
-	        "chatMetas displayMembers left li otk directChat meta/name "
+	        "chatId type activeMembersCount newMessageCount "
+	        "invalidNewMessageCount lastLogId lastSeenLogId lastChatLog "
+	        "lastUpdatedAt pushAlert meta chatMetas displayMembers left "
+	        "joinedAtForNewMem li otk directChat meta/name "
 	        "meta/image_path meta/imageUrl meta/fullImageUrl "
 	        "displayMembers/1/userId displayMembers/1/nickName "
 	        "displayMembers/1/countryIso displayMembers/1/profileImageUrl "
 	        "chatMetas/1/updatedAt",
-	        "chatId", "lastUpdatedAt", false),
+	        "chatId", "lastUpdatedAt joinedAtForNewMem", false),
 	    CODEC(chatinfo_req, "chatId", "chatId", "", false),
 	    CODEC(chatinfo_res,
 	        "status chatInfo chatInfo/chatId chatInfo/directChat",
@@ -1134,6 +1327,8 @@ main(void)
 	test_nested_errors();
 	test_chat_types();
 	test_chatonroom_big_room();
+	test_member_kinds();
+	test_client_required_keys();
 	for (i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
 		bodycheck_run(&codecs[i]);
 	return done_testing();
