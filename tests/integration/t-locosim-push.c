@@ -179,6 +179,9 @@ loop_until(cond_cb cond, void *arg, unsigned ms)
 	return held;
 }
 
+/* Whether sim_start turns coalescing off (--no-coalesce). */
+static bool sim_no_coalesce;
+
 /* Start a simulator on 127.0.0.1:0 with the shared key files. */
 static struct locosim *
 sim_start(enum loco_cipher cipher)
@@ -194,6 +197,7 @@ sim_start(enum loco_cipher cipher)
 	o.rsa_key_path = rsa_path;
 	o.tls_cert_path = cert_path;
 	o.tls_key_path = certkey_path;
+	o.no_coalesce = sim_no_coalesce;
 	sim = locosim_new(base, &o, &err);
 	if (!ok(sim != NULL, "locosim starts (%s)",
 	        cipher == LOCO_CIPHER_GCM ? "GCM" : "CFB"))
@@ -1503,6 +1507,51 @@ out:
 	loop_drain();
 }
 
+/* With coalescing off, held pushes leave one frame each. */
+static void
+run_no_coalesce(enum loco_cipher cipher)
+{
+	const int64_t known[1] = {CHAT_GROUP};
+	const int64_t zeros[1] = {0};
+	struct locosim_account *acc;
+	struct rawpeer *rp = NULL;
+	struct locosim *sim;
+	struct raw_cond c;
+	unsigned before;
+	bson_t body;
+	int k;
+
+	sim_no_coalesce = true;
+	sim = sim_start(cipher);
+	sim_no_coalesce = false;
+	if (sim == NULL || (rp = raw_connect(sim, cipher)) == NULL)
+		goto out;
+	acc = locosim_world_account(locosim_world(sim), UA);
+	bson_init(&body);
+	tclient_loginlist_body(&body, acc->access_token, acc->device_uuid, 3,
+	    known, zeros, 1);
+	raw_send(rp, 1, "LOGINLIST", &body);
+	bson_destroy(&body);
+	if (!ok(raw_wait_id(rp, 1) != NULL, "no-coalesce: logged in"))
+		goto out;
+	ok(locosim_stall(sim, UA, true) == 1, "no-coalesce: stall");
+	before = rp->frames;
+	for (k = 0; k < 3; k++)
+		locosim_send_text(sim, CHAT_GROUP, UC, "short");
+	ok(locosim_stall(sim, UA, false) == 1, "no-coalesce: unstall");
+	c.rp = rp;
+	c.id = 0;
+	c.method = "MSG";
+	c.n = 3;
+	if (ok(loop_until(raw_ready, &c, TCLIENT_WAIT_MS),
+	        "no-coalesce: three MSG arrive"))
+		is_uint(rp->frames, ==, before + 3);
+out:
+	raw_free(rp);
+	locosim_free(sim);
+	loop_drain();
+}
+
 /* The pushes and frames in both cipher profiles. */
 int
 main(void)
@@ -1519,6 +1568,7 @@ main(void)
 	diag("GCM profile");
 	run_pushes(LOCO_CIPHER_GCM);
 	run_frames(LOCO_CIPHER_GCM);
+	run_no_coalesce(LOCO_CIPHER_GCM);
 	diag("CFB profile");
 	run_pushes(LOCO_CIPHER_CFB);
 	run_frames(LOCO_CIPHER_CFB);

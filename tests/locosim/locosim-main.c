@@ -41,6 +41,7 @@ enum {
 	OPT_PING,
 	OPT_PUBKEY_OUT,
 	OPT_CERT_OUT,
+	OPT_NO_COALESCE,
 };
 
 /* What the command line asked for. */
@@ -72,6 +73,7 @@ static const struct option main_longopts[] = {
     {"ping", required_argument, NULL, OPT_PING},
     {"pubkey-out", required_argument, NULL, OPT_PUBKEY_OUT},
     {"cert-out", required_argument, NULL, OPT_CERT_OUT},
+    {"no-coalesce", no_argument, NULL, OPT_NO_COALESCE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -89,7 +91,7 @@ usage(FILE *f)
 	    "               [-k RSA_KEY.pem] [-c CERT.pem -K CERTKEY.pem]\n"
 	    "               [--cfb | --gcm] [--key-type 12|15|16] "
 	    "[-s SAVE.json]\n"
-	    "               [--page N] [--frame N] [--ping N]\n"
+	    "               [--page N] [--frame N] [--ping N] [--no-coalesce]\n"
 	    "               [--pubkey-out FILE] [--cert-out FILE]\n"
 	    "       locosim --help | --version\n"
 	    "NAME is booking, checkin, chat, media, http or control; see "
@@ -221,6 +223,9 @@ parse_args(int argc, char **argv, struct main_opts *o)
 			break;
 		case OPT_CERT_OUT:
 			o->cert_out = optarg;
+			break;
+		case OPT_NO_COALESCE:
+			o->sim.no_coalesce = true;
 			break;
 		case 'v':
 			o->verbose++;

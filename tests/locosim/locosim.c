@@ -165,13 +165,14 @@ locosim_session_release_held(struct locosim_session *s)
 	if (s->conn == NULL || s->stalled)
 		return;
 	/* The backlog leaves as one burst, coalesced like an action's. */
-	loco_conn_cork(s->conn);
+	if (!s->sim->opts.no_coalesce)
+		loco_conn_cork(s->conn);
 	while (s->conn != NULL && !s->stalled &&
 	    (h = TAILQ_FIRST(&s->held)) != NULL) {
 		TAILQ_REMOVE(&s->held, h, entry);
 		session_send(s, h);
 	}
-	if (s->conn != NULL)
+	if (s->conn != NULL && !s->sim->opts.no_coalesce)
 		(void)loco_conn_uncork(s->conn, &err);
 	locosim_session_settle(s);
 }
@@ -274,6 +275,8 @@ locosim_cork_all(struct locosim *sim)
 {
 	struct locosim_session *s;
 
+	if (sim->opts.no_coalesce)
+		return;
 	TAILQ_FOREACH(s, &sim->sessions, entry)
 		if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL)
 			loco_conn_cork(s->conn);
@@ -285,6 +288,8 @@ locosim_uncork_all(struct locosim *sim)
 	struct locosim_session *s, *next;
 	struct loco_error err;
 
+	if (sim->opts.no_coalesce)
+		return;
 	for (s = TAILQ_FIRST(&sim->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (s->kind == LOCOSIM_KIND_CHAT && s->conn != NULL)

@@ -54,6 +54,10 @@ struct locosim_opts {
 				      many plaintext bytes; 0 = 4096 */
 	unsigned ping_interval;     /* GETCONF fgPingItv seconds; 0 = 60 */
 	unsigned response_delay_ms; /* delay every response (slow server) */
+	/* Send every packet in its own frame. The real server coalesces
+	 * small pushes, but some clients (OpenKakao) read one packet per
+	 * frame; this lets them be tested too. */
+	bool no_coalesce;
 };
 
 /* Fill opts with defaults (all zero but the cipher). */
