@@ -748,6 +748,28 @@ test_readback(struct fix *f, struct ctl *c)
 		ok(locosim_chat_member(chat, UA) != NULL &&
 		        locosim_chat_member(chat, UA)->watermark == log_id,
 		    "the C API reads back A's watermark");
+	lines = ctl_dump(c, "watermarks 10", &n);
+	{
+		bool found = false;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			int64_t uid = 0, wm = 0;
+
+			if (!bson_init_from_json(&doc, lines[i], -1, &berr))
+				continue;
+			if (loco_bson_get_i64(&doc, "userId", &uid) == 1 &&
+			    uid == UA &&
+			    loco_bson_get_i64(&doc, "watermark", &wm) == 1 &&
+			    wm == log_id)
+				found = true;
+			bson_destroy(&doc);
+		}
+		ok(found, "watermarks 10 reads back A's watermark");
+		if (chat != NULL)
+			is_uint(n, ==, chat->n_members);
+	}
+	free_lines(lines);
 
 	is_int(ctl_num(c, "sessions"), ==, 1);
 	is_int(ctl_num(c, "sessions %lld", (long long)UA), ==, 1);

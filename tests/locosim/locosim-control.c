@@ -109,6 +109,7 @@ static void cmd_notice(struct ctl_client *c, char **argv, int argc);
 static void cmd_read(struct ctl_client *c, char **argv, int argc);
 static void cmd_create(struct ctl_client *c, char **argv, int argc);
 static void cmd_log(struct ctl_client *c, char **argv, int argc);
+static void cmd_watermarks(struct ctl_client *c, char **argv, int argc);
 static void cmd_writes(struct ctl_client *c, char **argv, int argc);
 static void cmd_sessions(struct ctl_client *c, char **argv, int argc);
 static void cmd_count(struct ctl_client *c, char **argv, int argc);
@@ -141,6 +142,7 @@ static const struct ctl_command ctl_commands[] = {
     {"read", 3, 3, false, "CHAT USER WATERMARK", cmd_read},
     {"create", 3, CTL_ARGS_MAX, false, "TYPE TITLE MEMBER...", cmd_create},
     {"log", 1, 2, false, "CHAT [N]", cmd_log},
+    {"watermarks", 1, 1, false, "CHAT", cmd_watermarks},
     {"writes", 0, 1, false, "[N]", cmd_writes},
     {"sessions", 0, 1, false, "[USER]", cmd_sessions},
     {"count", 1, 1, false, "METHOD", cmd_count},
@@ -744,6 +746,39 @@ cmd_log(struct ctl_client *c, char **argv, int argc)
 		bson_append_int64(&doc, "msgId", -1, cl->msg_id);
 		ctl_append_str(&doc, "message", cl->message);
 		ctl_append_str(&doc, "attachment", cl->attachment);
+		if (ctl_json_line(body, &doc) == 0)
+			lines++;
+		bson_destroy(&doc);
+	}
+	ctl_dump(c, body, lines);
+	evbuffer_free(body);
+}
+
+/* watermarks CHAT: every member's read watermark as JSON lines. */
+static void
+cmd_watermarks(struct ctl_client *c, char **argv, int argc)
+{
+	struct locosim_chat *chat;
+	struct evbuffer *body;
+	int64_t chat_id;
+	size_t i, lines = 0;
+
+	(void)argc;
+	if (ctl_id(c, "CHAT", argv[0], &chat_id) != 0)
+		return;
+	chat = locosim_world_chat(locosim_world(c->ctl->sim), chat_id);
+	if (chat == NULL) {
+		ctl_err(c, "no chat %lld", (long long)chat_id);
+		return;
+	}
+	body = evbuffer_new();
+	for (i = 0; i < chat->n_members; i++) {
+		bson_t doc;
+
+		bson_init(&doc);
+		bson_append_int64(&doc, "userId", -1, chat->members[i].user_id);
+		bson_append_int64(&doc, "watermark", -1,
+		    chat->members[i].watermark);
 		if (ctl_json_line(body, &doc) == 0)
 			lines++;
 		bson_destroy(&doc);
