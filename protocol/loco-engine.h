@@ -49,6 +49,13 @@ enum loco_engine_stop {
 
 /* Everything needed to reach and log in to a LOCO server. Strings are
  * copied by loco_engine_new. */
+/*
+ * user_id, access_token, device_uuid, app_version and rsa_public are
+ * required, and booking_host (with booking_tls) or checkin_fallback_host.
+ * Other NULL strings mean os "mac", mccmnc "999", lang "ko", country_iso
+ * "KR"; dtype 0 means 2; key_encrypt_type 0 means 16 for GCM and 12 for
+ * CFB. booking_tls and rsa_public get a reference of their own.
+ */
 struct loco_engine_config {
 	int64_t user_id;
 	const char *access_token; /* secret */
@@ -152,6 +159,8 @@ struct loco_engine_cbs {
 	 * LOGINLIST said -950. The owner may fetch a new token and call
 	 * loco_engine_set_token() before returning true; the engine then
 	 * retries once. false (or NULL) stops with LOCO_ENGINE_STOP_TOKEN.
+	 * The retry is a fresh bootstrap from booking; a -950 at CHECKIN
+	 * is treated the same way.
 	 */
 	bool (*refresh_token)(struct loco_engine *e, void *arg);
 };
@@ -161,6 +170,12 @@ struct loco_engine_cbs {
 typedef void (*loco_engine_done_cb)(struct loco_engine *e, int32_t status,
     const struct loco_error *err, void *arg);
 /* Answer to a WRITE: cl is the stored message (NULL on failure). */
+/*
+ * A successful WRITE's callback runs after its message went through the
+ * message callback, or, if the engine stops (or the account leaves the
+ * chat) before the message's turn came, at the stop with status 0: the
+ * message then arrives through the message callback after a restart.
+ */
 typedef void (*loco_engine_write_cb)(struct loco_engine *e, int32_t status,
     const struct loco_chatlog *cl, const struct loco_error *err, void *arg);
 
@@ -182,6 +197,11 @@ void loco_engine_start(struct loco_engine *e);
 void loco_engine_stop(struct loco_engine *e);
 
 /* Stop and free; no callback runs during or after. NULL is a no-op. */
+/*
+ * Safe inside any engine callback: the memory goes from a zero-timeout
+ * event (as loco_conn's does), so run the event loop once more before
+ * event_base_free.
+ */
 void loco_engine_free(struct loco_engine *e);
 
 enum loco_engine_state loco_engine_get_state(const struct loco_engine *e);

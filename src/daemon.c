@@ -1,0 +1,676 @@
+/* locoirc: see LICENSE.
+ *
+ * The wiring of locoircd: one event base and one DNS base, the SQLite store,
+ * and the LOCO engine whose every callback lands in the store. Signals stop
+ * (engine, then store) or reload the configuration (a new struct, swapped
+ * only when valid; the engine restarts only if its part changed). This file
+ * knows no wire format: it joins protocol/ and gateway/ through their APIs.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bson/bson.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sqlite3.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "loco-engine.h"
+#include "loco-error.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* What the READY line says until the IRC listener exists. */
+#define DAEMON_READY_LINE "READY irc=none\n"
+/* Rounds of the loop allowed to run deferred frees after shutdown. */
+#define DAEMON_DRAIN_ROUNDS 100
+/* Longest engine detail we log (escaped). */
+#define DAEMON_DETAIL_MAX 256
+
+/* The daemon's state; one per process, passed to every callback. */
+struct daemon {
+	struct event_base *base; /* owned */
+	struct evdns_base *dns;  /* owned; NULL if resolving is off */
+	struct conf *conf;       /* owned; replaced on reload */
+	const char *conf_path;   /* borrowed from the options */
+	enum log_level cli_level;
+	struct store *store;          /* owned */
+	char *store_path;             /* owned; where the open store is */
+	struct loco_engine *engine;   /* owned; NULL when not running */
+	SSL_CTX *tls;                 /* owned; borrowed by the engine */
+	EVP_PKEY *rsa;                /* a reference; borrowed by the engine */
+	struct event *ev_term;        /* owned */
+	struct event *ev_int;         /* owned */
+	struct event *ev_hup;         /* owned */
+	enum loco_engine_state state; /* as last reported */
+	char last_detail[DAEMON_DETAIL_MAX];
+	bool failed; /* the store failed: stop, exit 1 */
+};
+
+static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg);
+static void daemon_state_cb(struct loco_engine *e, enum loco_engine_state state,
+    enum loco_engine_stop why, const char *detail, void *arg);
+static void daemon_login_state_cb(struct loco_engine *e,
+    const struct loco_login_state *ls, void *arg);
+static void daemon_chat_cb(struct loco_engine *e,
+    const struct loco_engine_chat *c, void *arg);
+static void daemon_chat_gone_cb(struct loco_engine *e, int64_t chat_id,
+    void *arg);
+static void daemon_members_cb(struct loco_engine *e, int64_t chat_id,
+    const struct loco_member *m, size_t n, void *arg);
+static void daemon_member_joined_cb(struct loco_engine *e, int64_t chat_id,
+    int64_t user_id, const char *nickname, void *arg);
+static void daemon_member_left_cb(struct loco_engine *e, int64_t chat_id,
+    int64_t user_id, const char *nickname, void *arg);
+static void daemon_message_cb(struct loco_engine *e,
+    const struct loco_chatlog *cl, const char *nickname, void *arg);
+static void daemon_deleted_cb(struct loco_engine *e, int64_t chat_id,
+    int64_t log_id, void *arg);
+static void daemon_reaction_cb(struct loco_engine *e, int64_t chat_id,
+    int64_t log_id, int64_t user_id, int32_t type, void *arg);
+static void daemon_read_cb(struct loco_engine *e, int64_t chat_id,
+    int64_t user_id, int64_t watermark, void *arg);
+static bool daemon_refresh_token_cb(struct loco_engine *e, void *arg);
+
+/* The engine's callbacks: everything it reports goes to the store. */
+static const struct loco_engine_cbs daemon_engine_cbs = {
+    .state = daemon_state_cb,
+    .login_state = daemon_login_state_cb,
+    .chat = daemon_chat_cb,
+    .chat_gone = daemon_chat_gone_cb,
+    .members = daemon_members_cb,
+    .member_joined = daemon_member_joined_cb,
+    .member_left = daemon_member_left_cb,
+    .message = daemon_message_cb,
+    .deleted = daemon_deleted_cb,
+    .reaction = daemon_reaction_cb,
+    .read = daemon_read_cb,
+    .refresh_token = daemon_refresh_token_cb,
+};
+
+/*
+ * What the operator should do after each terminal stop (LOCO.md section 3
+ * and decision 10), indexed by enum loco_engine_stop.
+ */
+static const char *const daemon_stop_advice[] = {
+    [LOCO_ENGINE_STOP_NONE] = NULL,
+    [LOCO_ENGINE_STOP_REQUESTED] = NULL,
+    [LOCO_ENGINE_STOP_KICKED] =
+        "the server logged this gateway out: another device took its "
+        "login slot, or the account is gone. locoircd stays offline so "
+        "that the two devices do not keep kicking each other out; send "
+        "SIGHUP or restart it to log in again",
+    [LOCO_ENGINE_STOP_TOKEN] =
+        "the server refused the access token. Put a fresh token in "
+        "[account] access_token or access_token_file, then send SIGHUP",
+    [LOCO_ENGINE_STOP_UPGRADE] =
+        "the server wants a newer client. Raise [account] app_version "
+        "(see locoircd.conf(5)), then send SIGHUP",
+    [LOCO_ENGINE_STOP_RESTRICTED] =
+        "the server has restricted or blocked this account or address. "
+        "Check the account in the KakaoTalk app; send SIGHUP to try again",
+};
+
+/* The level to log at: the file's, raised to the command line's floor. */
+enum log_level
+daemon_log_level(const struct conf *conf, enum log_level cli_level)
+{
+	return conf->log_level > cli_level ? conf->log_level : cli_level;
+}
+
+/* The first OpenSSL error as text (the queue is cleared). */
+static const char *
+daemon_ssl_error(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, len, "unknown error");
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+/*
+ * The TLS context for booking: peer verification against booking_ca or
+ * OpenSSL's default paths, TLS 1.2 or newer. NULL after logging.
+ */
+static SSL_CTX *
+daemon_tls_new(const struct conf *c)
+{
+	SSL_CTX *ctx;
+	char why[256];
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		log_warnx("cannot create a TLS context: %s",
+		    daemon_ssl_error(why, sizeof why));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (c->booking_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, c->booking_ca, NULL) !=
+		    1) {
+			log_warnx("cannot load CA file '%s': %s", c->booking_ca,
+			    daemon_ssl_error(why, sizeof why));
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		log_warnx("cannot load the system CA store: %s",
+		    daemon_ssl_error(why, sizeof why));
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* Fill the engine's configuration from c (strings borrowed). */
+static void
+daemon_engine_config(const struct daemon *d, const struct conf *c,
+    struct loco_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->user_id = c->user_id;
+	cfg->access_token = c->access_token;
+	cfg->device_uuid = c->device_uuid;
+	cfg->os = c->os;
+	cfg->app_version = c->app_version;
+	cfg->dtype = (int32_t)c->dtype;
+	cfg->ntype = (int32_t)c->ntype;
+	cfg->mccmnc = c->mccmnc;
+	cfg->lang = c->lang;
+	cfg->country_iso = c->country_iso;
+	cfg->booking_host = c->booking_host;
+	cfg->booking_port = (uint16_t)c->booking_port;
+	cfg->booking_tls = d->tls;
+	cfg->checkin_fallback_host = c->checkin_host;
+	cfg->checkin_fallback_port = (uint16_t)c->checkin_port;
+	cfg->rsa_public = d->rsa;
+	cfg->key_encrypt_type = (uint32_t)c->key_encrypt_type;
+	cfg->cipher = c->encrypt_type == 2 ? LOCO_CIPHER_CFB : LOCO_CIPHER_GCM;
+	cfg->ping_interval = (unsigned)c->ping_interval;
+}
+
+/* Stop and free the engine and what it borrowed; no callback follows. */
+static void
+daemon_engine_stop(struct daemon *d)
+{
+	if (d->engine != NULL) {
+		loco_engine_stop(d->engine);
+		loco_engine_free(d->engine);
+		d->engine = NULL;
+	}
+	SSL_CTX_free(d->tls);
+	d->tls = NULL;
+	EVP_PKEY_free(d->rsa);
+	d->rsa = NULL;
+}
+
+/*
+ * Create the engine from the current configuration and the store's saved
+ * login state and cursors, and start it. -1 after logging.
+ */
+static int
+daemon_engine_start(struct daemon *d)
+{
+	struct loco_engine_config cfg;
+	struct loco_login_state ls;
+	struct loco_cursor *cursors = NULL;
+	struct loco_error err;
+	size_t n = 0;
+
+	memset(&ls, 0, sizeof ls);
+	if (store_get_login_state(d->store, &ls) != 0 ||
+	    store_get_cursors(d->store, &cursors, &n) != 0) {
+		free(cursors);
+		return -1;
+	}
+	if ((d->tls = daemon_tls_new(d->conf)) == NULL) {
+		free(cursors);
+		return -1;
+	}
+	EVP_PKEY_up_ref(d->conf->rsa_key);
+	d->rsa = d->conf->rsa_key;
+	daemon_engine_config(d, d->conf, &cfg);
+	d->engine = loco_engine_new(d->base, d->dns, &cfg, &ls, cursors, n,
+	    &daemon_engine_cbs, d, &err);
+	free(cursors);
+	if (d->engine == NULL) {
+		log_warnx("cannot create the LOCO engine: %s", err.msg);
+		daemon_engine_stop(d);
+		return -1;
+	}
+	log_info("account %" PRId64 " as %s %s via %s:%" PRId64 "; %zu chats "
+	         "in the store",
+	    d->conf->user_id, d->conf->os, d->conf->app_version,
+	    d->conf->booking_host, d->conf->booking_port, n);
+	d->state = LOCO_ENGINE_IDLE;
+	d->last_detail[0] = '\0';
+	loco_engine_start(d->engine);
+	return 0;
+}
+
+/* The store failed: stop taking events and leave the loop (exit 1). */
+static void
+daemon_store_failed(struct daemon *d, const char *what)
+{
+	if (d->failed)
+		return;
+	d->failed = true;
+	log_warnx("cannot store %s; stopping so that nothing is lost "
+	          "(the next start fetches it again)",
+	    what);
+	event_base_loopbreak(d->base);
+}
+
+/* The engine changed state: log it once; a terminal stop says why. */
+static void
+daemon_state_cb(struct loco_engine *e, enum loco_engine_state state,
+    enum loco_engine_stop why, const char *detail, void *arg)
+{
+	struct daemon *d = arg;
+	char esc[DAEMON_DETAIL_MAX];
+
+	(void)e;
+	log_escape(esc, sizeof esc, detail != NULL ? detail : "",
+	    detail != NULL ? strlen(detail) : 0);
+	if (state == d->state && strcmp(esc, d->last_detail) == 0)
+		return;
+	d->state = state;
+	memcpy(d->last_detail, esc, sizeof esc);
+	if (state != LOCO_ENGINE_STOPPED || why == LOCO_ENGINE_STOP_REQUESTED ||
+	    why == LOCO_ENGINE_STOP_NONE) {
+		log_info("loco: %s%s%s", loco_engine_state_name(state),
+		    esc[0] != '\0' ? ": " : "", esc);
+		return;
+	}
+	log_warnx("loco: %s%s%s", loco_engine_state_name(state),
+	    esc[0] != '\0' ? ": " : "", esc);
+	if ((size_t)why <
+	        sizeof daemon_stop_advice / sizeof daemon_stop_advice[0] &&
+	    daemon_stop_advice[why] != NULL)
+		log_warnx("%s", daemon_stop_advice[why]);
+}
+
+/* New login state (revision, lastTokenId, lbk) for the next login. */
+static void
+daemon_login_state_cb(struct loco_engine *e, const struct loco_login_state *ls,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed && store_set_login_state(d->store, ls) != 0)
+		daemon_store_failed(d, "the login state");
+}
+
+/* A chat is new or changed. */
+static void
+daemon_chat_cb(struct loco_engine *e, const struct loco_engine_chat *c,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed && store_put_chat(d->store, c) != 0)
+		daemon_store_failed(d, "a chat");
+}
+
+/* This account left a chat or lost it. */
+static void
+daemon_chat_gone_cb(struct loco_engine *e, int64_t chat_id, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed && store_chat_gone(d->store, chat_id) != 0)
+		daemon_store_failed(d, "a chat's departure");
+}
+
+/* A chat's full member list. */
+static void
+daemon_members_cb(struct loco_engine *e, int64_t chat_id,
+    const struct loco_member *m, size_t n, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed && store_set_members(d->store, chat_id, m, n) != 0)
+		daemon_store_failed(d, "a member list");
+}
+
+/* One member joined a chat. */
+static void
+daemon_member_joined_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
+    const char *nickname, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed &&
+	    store_add_member(d->store, chat_id, user_id, nickname) != 0)
+		daemon_store_failed(d, "a new member");
+}
+
+/* One member left a chat. */
+static void
+daemon_member_left_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
+    const char *nickname, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	(void)nickname;
+	if (!d->failed && store_remove_member(d->store, chat_id, user_id) != 0)
+		daemon_store_failed(d, "a member's departure");
+}
+
+/*
+ * A message above its chat's cursor: the store keeps it and moves the
+ * cursor in the same transaction. The author's open-chat nickname is not
+ * kept here: authors of old messages need not be members any more.
+ */
+static void
+daemon_message_cb(struct loco_engine *e, const struct loco_chatlog *cl,
+    const char *nickname, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	(void)nickname;
+	if (!d->failed && store_add_message(d->store, cl) != 0)
+		daemon_store_failed(d, "a message");
+}
+
+/* A message was deleted for everyone. */
+static void
+daemon_deleted_cb(struct loco_engine *e, int64_t chat_id, int64_t log_id,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed && store_mark_deleted(d->store, chat_id, log_id) != 0)
+		daemon_store_failed(d, "a deletion");
+}
+
+/* Someone reacted to a message. */
+static void
+daemon_reaction_cb(struct loco_engine *e, int64_t chat_id, int64_t log_id,
+    int64_t user_id, int32_t type, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed &&
+	    store_add_reaction(d->store, chat_id, log_id, user_id, type) != 0)
+		daemon_store_failed(d, "a reaction");
+}
+
+/* Someone (perhaps this account elsewhere) read a chat up to watermark. */
+static void
+daemon_read_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
+    int64_t watermark, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)e;
+	if (!d->failed &&
+	    store_set_read(d->store, chat_id, user_id, watermark) != 0)
+		daemon_store_failed(d, "a read mark");
+}
+
+/*
+ * The server refused the token. There is no HTTPS login here yet, but the
+ * operator may have put a fresh token in the token file: try it once.
+ */
+static bool
+daemon_refresh_token_cb(struct loco_engine *e, void *arg)
+{
+	struct daemon *d = arg;
+	char why[512], *token;
+	bool fresh;
+
+	if (d->conf->access_token_file == NULL)
+		return false;
+	if ((token = conf_read_token(d->conf->access_token_file, why,
+	         sizeof why)) == NULL) {
+		log_warnx("cannot read the access token again: %s", why);
+		return false;
+	}
+	fresh = strcmp(token, d->conf->access_token) != 0;
+	if (fresh) {
+		log_info("access token refused; trying the new one in '%s'",
+		    d->conf->access_token_file);
+		loco_engine_set_token(e, token);
+	}
+	xfree_secret(token, strlen(token) + 1);
+	return fresh;
+}
+
+/* Log a multi-line error text one line at a time. */
+static void
+daemon_log_lines(const char *text)
+{
+	const char *l = text, *nl;
+
+	while (*l != '\0') {
+		nl = strchr(l, '\n');
+		log_warnx("%.*s", nl ? (int)(nl - l) : (int)strlen(l), l);
+		if (nl == NULL)
+			break;
+		l = nl + 1;
+	}
+}
+
+/*
+ * SIGHUP: load the file into a new struct; on errors keep running as we
+ * are. Otherwise the log level applies at once, and the engine restarts if
+ * its part changed (or it is not running, so SIGHUP also retries after a
+ * terminal stop).
+ */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct conf *nc, *old;
+	char *errs = NULL;
+	bool restart;
+
+	log_info("SIGHUP: reloading '%s'", d->conf_path);
+	if ((nc = conf_load(d->conf_path, &errs)) == NULL) {
+		log_warnx("reload failed; the running configuration stays:");
+		daemon_log_lines(errs);
+		free(errs);
+		return;
+	}
+	log_set_level(daemon_log_level(nc, d->cli_level));
+	if (strcmp(nc->store_path, d->store_path) != 0)
+		log_warnx("[store] path '%s' takes effect at the next start; "
+		          "still using '%s'",
+		    nc->store_path, d->store_path);
+	restart = d->engine == NULL || d->state == LOCO_ENGINE_STOPPED ||
+	    !conf_engine_equal(d->conf, nc);
+	old = d->conf;
+	d->conf = nc;
+	if (restart) {
+		log_info("reload: restarting the LOCO engine");
+		daemon_engine_stop(d);
+		if (daemon_engine_start(d) != 0)
+			log_warnx("the LOCO engine is not running; fix the "
+			          "problem and send SIGHUP");
+	}
+	conf_free(old);
+	log_info("configuration reloaded (log level %s)",
+	    conf_log_level_name(log_get_level()));
+}
+
+/* SIGTERM and SIGINT leave the loop; SIGHUP reloads. */
+static void
+daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		daemon_reload(d);
+		return;
+	}
+	log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+/* Add a persistent handler for sig; NULL after logging. */
+static struct event *
+daemon_signal_new(struct daemon *d, int sig)
+{
+	struct event *ev;
+
+	if ((ev = evsignal_new(d->base, sig, daemon_signal_cb, d)) == NULL ||
+	    evsignal_add(ev, NULL) != 0) {
+		log_warnx("cannot handle signal %d", sig);
+		if (ev != NULL)
+			event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+/* Write the READY line to fd (then close it) or stdout. */
+static int
+daemon_ready(int fd)
+{
+	const char *p = DAEMON_READY_LINE;
+	size_t left = strlen(p);
+	ssize_t n;
+
+	if (fd < 0) {
+		if (fputs(p, stdout) != EOF && fflush(stdout) == 0)
+			return 0;
+		log_warn("cannot write READY");
+		return -1;
+	}
+	while (left > 0) {
+		if ((n = write(fd, p, left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("cannot write READY to fd %d", fd);
+			close(fd);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Free everything in the order that loses nothing: engine, then store. */
+static void
+daemon_teardown(struct daemon *d)
+{
+	int i;
+
+	daemon_engine_stop(d);
+	if (d->store != NULL) {
+		if (store_flush(d->store) != 0)
+			d->failed = true;
+		store_close(d->store);
+		d->store = NULL;
+	}
+	free(d->store_path);
+	d->store_path = NULL;
+	if (d->dns != NULL) {
+		evdns_base_free(d->dns, 0);
+		d->dns = NULL;
+	}
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	d->ev_term = d->ev_int = d->ev_hup = NULL;
+	/* Let closed connections run their deferred frees. */
+	for (i = 0; i < DAEMON_DRAIN_ROUNDS &&
+	     event_base_get_num_events(d->base,
+	         EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE) > 0;
+	     i++)
+		event_base_loop(d->base, EVLOOP_NONBLOCK);
+	conf_free(d->conf);
+	d->conf = NULL;
+	event_base_free(d->base);
+	d->base = NULL;
+}
+
+/* Run the daemon until told to stop. */
+int
+daemon_run(struct conf *conf, const struct daemon_opts *opts)
+{
+	struct daemon d;
+	int status = 1;
+
+	memset(&d, 0, sizeof d);
+	d.conf = conf;
+	d.conf_path = opts->conf_path;
+	d.cli_level = opts->cli_level;
+	if ((d.base = event_base_new()) == NULL) {
+		log_warnx("cannot create an event base");
+		conf_free(conf);
+		return 1;
+	}
+	log_info("locoircd %s (libevent %s with %s, %s, libbson %s, SQLite "
+	         "%s)",
+	    PACKAGE_VERSION, event_get_version(), event_base_get_method(d.base),
+	    OpenSSL_version(OPENSSL_VERSION), bson_get_version(),
+	    sqlite3_libversion());
+	log_info("configuration '%s' (log level %s)", d.conf_path,
+	    conf_log_level_name(log_get_level()));
+	/* Idle name servers must not keep the loop alive at shutdown. */
+	d.dns = evdns_base_new(d.base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	        EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (d.dns == NULL)
+		log_warnx("no DNS resolver (see /etc/resolv.conf); only "
+		          "numeric hosts will work");
+	if ((d.ev_term = daemon_signal_new(&d, SIGTERM)) == NULL ||
+	    (d.ev_int = daemon_signal_new(&d, SIGINT)) == NULL ||
+	    (d.ev_hup = daemon_signal_new(&d, SIGHUP)) == NULL)
+		goto out;
+	if ((d.store = store_open(d.base, d.conf->store_path)) == NULL)
+		goto out;
+	d.store_path = xstrdup(d.conf->store_path);
+	log_info("store '%s' open", d.store_path);
+	if (daemon_engine_start(&d) != 0)
+		goto out;
+	if (daemon_ready(opts->ready_fd) != 0)
+		goto out;
+	if (event_base_dispatch(d.base) < 0) {
+		log_warnx("the event loop failed");
+		goto out;
+	}
+	status = 0;
+out:
+	daemon_teardown(&d);
+	if (d.failed)
+		status = 1;
+	log_info("locoircd stopped (exit status %d)", status);
+	return status;
+}

@@ -1,0 +1,154 @@
+/* locoirc: see LICENSE.
+ *
+ * What the daemon tests share: the locosim program spawned with free
+ * ports and driven over its control socket, a locoircd configuration in
+ * the test's temp dir, the real locoircd spawned with its log on a pipe
+ * and READY on --ready-fd, and read-only looks into its SQLite store.
+ * Every wait blocks on a descriptor with a deadline; nothing sleeps.
+ */
+#ifndef LOCOIRC_TESTS_DAEMON_FIXTURE_H
+#define LOCOIRC_TESTS_DAEMON_FIXTURE_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How long any single wait may take before the test gives up. */
+#define DFIX_WAIT_MS 20000
+
+/* The account locosim knows and the daemon logs in as. */
+#define DFIX_USER INT64_C(7000000001)
+#define DFIX_TOKEN "tok-alice"
+#define DFIX_DUUID "dev-alice"
+
+/* The chats of DFIX_WORLD: a group, a direct chat and the memo chat. */
+#define DFIX_GROUP INT64_C(10)
+#define DFIX_DIRECT INT64_C(20)
+#define DFIX_MEMO INT64_C(30)
+#define DFIX_BOB INT64_C(7000000002)
+#define DFIX_CAROL INT64_C(7000000003)
+
+/* A small world: three chats (so LOGINLIST pages into LCHATLIST), each
+ * with some history. */
+#define DFIX_WORLD                                                             \
+	"{\"users\": ["                                                        \
+	"  {\"userId\": 7000000001, \"nickName\": \"Alice\"},"                 \
+	"  {\"userId\": 7000000002, \"nickName\": \"Bob\"},"                   \
+	"  {\"userId\": 7000000003, \"nickName\": \"Carol\"}],"                \
+	" \"accounts\": ["                                                     \
+	"  {\"userId\": 7000000001, \"accessToken\": \"tok-alice\","           \
+	"   \"deviceUuid\": \"dev-alice\"}],"                                  \
+	" \"chats\": ["                                                        \
+	"  {\"chatId\": 10, \"type\": \"MultiChat\", \"title\": \"Group\","    \
+	"   \"members\": [7000000001, 7000000002, 7000000003],"                \
+	"   \"messages\": [{\"authorId\": 7000000002, \"message\": \"hi\"},"   \
+	"                {\"authorId\": 7000000003, \"message\": "             \
+	"\"hello\"}]},"                                                        \
+	"  {\"chatId\": 20, \"type\": \"DirectChat\","                         \
+	"   \"members\": [7000000001, 7000000002],"                            \
+	"   \"messages\": [{\"authorId\": 7000000002, \"message\": "           \
+	"\"psst\"}]},"                                                         \
+	"  {\"chatId\": 30, \"type\": \"MemoChat\", \"members\": "             \
+	"[7000000001],"                                                        \
+	"   \"messages\": [{\"authorId\": 7000000001, \"message\": "           \
+	"\"note\"}]}]}"
+
+/* One message as locosim or the store has it. */
+struct dfix_msg {
+	int64_t log_id;
+	char *text; /* owned */
+};
+
+/* The test's world: locosim, the daemon, their files. */
+struct dfix {
+	pid_t sim;             /* the locosim program, or -1 */
+	int sim_out;           /* its stdout */
+	unsigned sim_port[6];  /* booking checkin chat media http control */
+	int ctl;               /* control socket, or -1 */
+	char ctl_buf[1 << 16]; /* control bytes not yet read as lines */
+	size_t ctl_len;
+	char pub[600], cert[600]; /* locosim's public key and certificate */
+	char conf[600], store[600];
+
+	pid_t d;   /* locoircd, or -1 */
+	int d_err; /* its stderr, or -1 */
+	char *log; /* everything it has logged (all runs) */
+	size_t log_len;
+	size_t run_start; /* where the current run's log begins */
+};
+
+/* Set up f (no processes yet); children are killed at exit. */
+void dfix_init(struct dfix *f);
+
+/* Spawn locosim with world_json; false on failure (already reported). */
+bool dfix_sim_start(struct dfix *f, const char *world_json);
+/* SIGTERM locosim; returns whether it exited 0. */
+bool dfix_sim_stop(struct dfix *f);
+
+/* Send a control command; the reply line (malloc'd) or NULL. */
+char *dfix_ctl(struct dfix *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A command answering "ok N": N, or INT64_MIN. */
+int64_t dfix_ctl_num(struct dfix *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Send a command without reading its reply (for bursts). */
+void dfix_ctl_send(struct dfix *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Read one reply line sent for an earlier dfix_ctl_send. */
+char *dfix_ctl_reply(struct dfix *f);
+
+/* Every message of chat in locosim's world (log CHAT 0); -1 on error. */
+ssize_t dfix_sim_log(struct dfix *f, int64_t chat, struct dfix_msg **out);
+/* Every message of chat in the daemon's store, ascending; -1 on error
+ * (a store that does not exist yet holds 0). */
+ssize_t dfix_store_log(struct dfix *f, int64_t chat, struct dfix_msg **out);
+/* One integer from the store (a single-row SELECT), or INT64_MIN. */
+int64_t dfix_store_int(struct dfix *f, const char *sql);
+void dfix_msgs_free(struct dfix_msg *m, ssize_t n);
+
+/*
+ * Whether the store holds exactly locosim's messages of chat (same log
+ * ids, same texts, none doubled); on a mismatch, diag says where.
+ */
+bool dfix_same_log(struct dfix *f, int64_t chat, bool quiet);
+/* Wait until dfix_same_log holds for every chat in chats[]. */
+bool dfix_wait_synced(struct dfix *f, const int64_t *chats, size_t n);
+/* Wait until the store holds more than n messages of chat, looking every
+ * poll_ms; the count then, or -1 at the deadline. */
+ssize_t dfix_wait_count(struct dfix *f, int64_t chat, ssize_t n,
+    unsigned poll_ms);
+
+/* Write the daemon's configuration (atomically): the essentials plus
+ * extra lines, appended after the [loco] keys (they may open sections; one
+ * with [store] replaces our store path). */
+bool dfix_write_conf(struct dfix *f, const char *extra);
+
+/*
+ * Spawn locoircd -f -c conf --ready-fd=N plus args (NULL-terminated,
+ * may be NULL) and wait for its READY line, which must be "READY irc=none".
+ */
+bool dfix_daemon_start(struct dfix *f, const char *const *args);
+/* Signal the daemon and wait for it to exit; its wait status or -1. */
+int dfix_daemon_stop(struct dfix *f, int sig);
+/* Read the daemon's log for up to ms (or until EOF). */
+void dfix_pump(struct dfix *f, unsigned ms);
+/* Wait until the current run's log after *mark holds text; the mark moves
+ * past it. */
+bool dfix_log_wait(struct dfix *f, size_t *mark, const char *text);
+/* Whether the current run's log holds text. */
+bool dfix_log_has(const struct dfix *f, const char *text);
+/* Where the log ends now (a mark for dfix_log_wait). */
+size_t dfix_log_mark(const struct dfix *f);
+
+/* Path of the locoircd program ($LOCOIRC_BIN). */
+const char *dfix_locoircd(void);
+
+/*
+ * Run locoircd with args (NULL-terminated, without argv[0]) to the end,
+ * capturing stdout and stderr (malloc'd); returns the wait status or -1.
+ */
+int dfix_run(const char *const *args, char **out, char **err);
+
+#endif
