@@ -457,13 +457,18 @@ daemon_refresh_token_cb(struct loco_engine *e, void *arg)
 		return false;
 	}
 	fresh = strcmp(token, d->conf->access_token) != 0;
-	if (fresh) {
-		log_info("access token refused; trying the new one in '%s'",
-		    d->conf->access_token_file);
-		loco_engine_set_token(e, token);
+	if (!fresh) {
+		xfree_secret(token, strlen(token) + 1);
+		return false;
 	}
-	xfree_secret(token, strlen(token) + 1);
-	return fresh;
+	log_info("access token refused; trying the new one in '%s'",
+	    d->conf->access_token_file);
+	loco_engine_set_token(e, token);
+	/* Remember it, so a later -950 or a SIGHUP compares with the token
+	 * in use rather than the one we started with. */
+	xfree_secret(d->conf->access_token, strlen(d->conf->access_token) + 1);
+	d->conf->access_token = token;
+	return true;
 }
 
 /* Log a multi-line error text one line at a time. */

@@ -388,7 +388,8 @@ dfix_sim_log(struct dfix *f, int64_t chat, struct dfix_msg **out)
 		}
 		free(line);
 		if (loco_bson_get_i64(&doc, "logId", &m[i].log_id) != 1 ||
-		    loco_bson_get_str(&doc, "message", &m[i].text) == -1) {
+		    loco_bson_get_str(&doc, "message", &m[i].text) == -1 ||
+		    loco_bson_get_i32(&doc, "type", &m[i].type) == -1) {
 			bson_destroy(&doc);
 			goto fail;
 		}
@@ -441,7 +442,7 @@ dfix_store_log(struct dfix *f, int64_t chat, struct dfix_msg **out)
 	if ((db = dfix_store_open(f)) == NULL)
 		return 0;
 	if (sqlite3_prepare_v2(db,
-	        "SELECT log_id, text FROM messages WHERE chat_id = ?"
+	        "SELECT log_id, text, type FROM messages WHERE chat_id = ?"
 	        " ORDER BY log_id",
 	        -1, &s, NULL) != SQLITE_OK) {
 		/* The schema may not be there yet. */
@@ -458,6 +459,7 @@ dfix_store_log(struct dfix *f, int64_t chat, struct dfix_msg **out)
 		}
 		m[n].log_id = sqlite3_column_int64(s, 0);
 		m[n].text = strdup(t ? (const char *)t : "");
+		m[n].type = sqlite3_column_int(s, 2);
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -612,9 +614,9 @@ dfix_wait_count(struct dfix *f, int64_t chat, ssize_t n, unsigned poll_ms)
 	}
 }
 
-/* Write the daemon's configuration file. */
-bool
-dfix_write_conf(struct dfix *f, const char *extra)
+/* Write the daemon's configuration file, the token inline or in a file. */
+static bool
+dfix_write_conf_with(struct dfix *f, const char *token_file, const char *extra)
 {
 	char text[4096], tmp[640];
 	bool own_store = extra != NULL && strstr(extra, "[store]") != NULL;
@@ -624,7 +626,7 @@ dfix_write_conf(struct dfix *f, const char *extra)
 	    "# written by %s\n"
 	    "[account]\n"
 	    "user_id = %lld\n"
-	    "access_token = %s\n"
+	    "%s = %s\n"
 	    "device_uuid = %s\n"
 	    "%s%s%s"
 	    "[loco]\n"
@@ -632,7 +634,9 @@ dfix_write_conf(struct dfix *f, const char *extra)
 	    "booking_ca = %s\n"
 	    "rsa_public_key = %s\n"
 	    "%s",
-	    __FILE__, (long long)DFIX_USER, DFIX_TOKEN, DFIX_DUUID,
+	    __FILE__, (long long)DFIX_USER,
+	    token_file != NULL ? "access_token_file" : "access_token",
+	    token_file != NULL ? token_file : DFIX_TOKEN, DFIX_DUUID,
 	    own_store ? "" : "[store]\npath = ", own_store ? "" : f->store,
 	    own_store ? "" : "\n", f->sim_port[0], f->cert, f->pub,
 	    extra ? extra : "");
@@ -643,6 +647,49 @@ dfix_write_conf(struct dfix *f, const char *extra)
 	if (!good)
 		diag("cannot write %s", f->conf);
 	return good;
+}
+
+/* Write the daemon's configuration file with the token inline. */
+bool
+dfix_write_conf(struct dfix *f, const char *extra)
+{
+	return dfix_write_conf_with(f, NULL, extra);
+}
+
+/* Write the daemon's configuration file naming a token file. */
+bool
+dfix_write_conf_token_file(struct dfix *f, const char *token_file,
+    const char *extra)
+{
+	return dfix_write_conf_with(f, token_file, extra);
+}
+
+/* Write a token file as conf_read_token accepts it. */
+bool
+dfix_write_token(const char *path, const char *token)
+{
+	char tmp[1024];
+	bool good;
+	FILE *fp;
+	int fd;
+
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+	        0 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		diag("cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	good = fprintf(fp, "%s\n", token) >= 0;
+	if (fclose(fp) != 0)
+		good = false;
+	if (!good || rename(tmp, path) != 0) {
+		diag("cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Append what arrived on the daemon's stderr. */

@@ -58,7 +58,8 @@
 /* One message as locosim or the store has it. */
 struct dfix_msg {
 	int64_t log_id;
-	char *text; /* owned */
+	char *text;   /* owned */
+	int32_t type; /* LOCO message type (1 text, 0 feed, ...) */
 };
 
 /* The test's world: locosim, the daemon, their files. */
@@ -79,7 +80,10 @@ struct dfix {
 	size_t run_start; /* where the current run's log begins */
 };
 
-/* Set up f (no processes yet); children are killed at exit. */
+/*
+ * Set up f (no processes yet); children are killed at exit, by a handler
+ * that reads f after main returns: f must be static, never on main's stack.
+ */
 void dfix_init(struct dfix *f);
 
 /* Spawn locosim with world_json; false on failure (already reported). */
@@ -124,6 +128,13 @@ ssize_t dfix_wait_count(struct dfix *f, int64_t chat, ssize_t n,
  * extra lines, appended after the [loco] keys (they may open sections; one
  * with [store] replaces our store path). */
 bool dfix_write_conf(struct dfix *f, const char *extra);
+/* The same, but [account] names token_file as access_token_file instead of
+ * holding the token inline (the daemon re-reads that file on -950). */
+bool dfix_write_conf_token_file(struct dfix *f, const char *token_file,
+    const char *extra);
+/* Write token to path (mode 0600, atomically), as access_token_file must
+ * be; false on failure (already diagnosed). */
+bool dfix_write_token(const char *path, const char *token);
 
 /*
  * Spawn locoircd -f -c conf --ready-fd=N plus args (NULL-terminated,

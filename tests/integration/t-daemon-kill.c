@@ -64,7 +64,7 @@ replies(struct dfix *f, int n)
 int
 main(void)
 {
-	struct dfix f;
+	static struct dfix f; /* read by the fixture's atexit handler */
 	const char *vv[] = {"-vv", NULL};
 	struct dfix_msg *m = NULL;
 	ssize_t before, at_kill, total = 0;

@@ -305,7 +305,7 @@ test_detached(struct dfix *f)
 int
 main(void)
 {
-	struct dfix f;
+	static struct dfix f; /* read by the fixture's atexit handler */
 
 	tap_init(180);
 	dfix_init(&f);
