@@ -219,8 +219,15 @@ struct store {
 	bool unreported; /* committed since the commit callback last ran */
 	store_commit_cb commit_cb;
 	void *commit_arg;
+	/* A batch was lost: refuse every later write, so no cursor can move
+	 * past the lost messages (the owner restarts and refetches). */
+	bool broken;
+	store_fail_cb fail_cb;
+	void *fail_arg;
 	struct store_stats stats;
 };
+
+static void store_break(struct store *st);
 
 static void store_commit_timer_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -296,6 +303,8 @@ store_fail(struct store *st, sqlite3_stmt *s, const char *what)
 		lost = " (the open batch was rolled back)";
 	}
 	log_warnx("cannot %s in store '%s': %s%s", what, st->path, msg, lost);
+	if (*lost != '\0')
+		store_break(st);
 	return -1;
 }
 
@@ -359,7 +368,19 @@ store_commit(struct store *st)
 	store_rollback(st);
 	log_warnx("cannot commit store '%s': %s (%u writes rolled back)",
 	    st->path, msg, lost);
+	store_break(st);
 	return -1;
+}
+
+/* Enter the broken state once and tell the owner. */
+static void
+store_break(struct store *st)
+{
+	if (st->broken)
+		return;
+	st->broken = true;
+	if (st->fail_cb != NULL)
+		st->fail_cb(st, st->fail_arg);
 }
 
 /*
@@ -374,6 +395,12 @@ store_begin(struct store *st)
 
 	if (st->in_txn)
 		return 0;
+	if (st->broken) {
+		log_warnx("store '%s' lost a batch earlier; refusing writes "
+		          "until restart",
+		    st->path);
+		return -1;
+	}
 	/* A rollback that failed earlier may have left one open. */
 	store_rollback(st);
 	if ((s = store_stmt(st, STORE_BEGIN)) == NULL ||
@@ -581,6 +608,13 @@ store_set_commit_cb(struct store *st, store_commit_cb cb, void *arg)
 {
 	st->commit_cb = cb;
 	st->commit_arg = arg;
+}
+
+void
+store_set_fail_cb(struct store *st, store_fail_cb cb, void *arg)
+{
+	st->fail_cb = cb;
+	st->fail_arg = arg;
 }
 
 void

@@ -101,14 +101,21 @@ typedef void (*store_commit_cb)(struct store *st, void *arg);
 void store_set_commit_cb(struct store *st, store_commit_cb cb, void *arg);
 
 /*
+ * Called once when a write or commit lost the open batch (disk full, I/O
+ * error). From then on every write fails: later messages must not move a
+ * cursor past the lost ones. The owner restarts from store_get_cursors of a
+ * reopened store, and the engine fetches the lost messages again.
+ */
+typedef void (*store_fail_cb)(struct store *st, void *arg);
+void store_set_fail_cb(struct store *st, store_fail_cb cb, void *arg);
+
+/*
  * Every write below joins the open batch (opening one if needed) and
  * returns 0, or -1 after logging. Strings are borrowed and stored as UTF-8
- * text. A write or commit that fails may roll back the whole open batch;
- * the next write starts a new one. Nothing is half-stored: cursors roll
- * back with their messages, so the engine fetches them again on restart.
- * XXX Without a restart, later messages move a cursor past the lost ones
- * and they stay lost; an owner that sees stats.failed grow should restart
- * the engine from store_get_cursors.
+ * text. A write or commit that fails may roll back the whole open batch,
+ * which breaks the store (see store_set_fail_cb). Nothing is half-stored:
+ * cursors roll back with their messages, so the engine fetches them again
+ * on restart.
  * Reads return 0 or -1 after logging, and see uncommitted writes; the
  * callbacks of the foreach walks may read the store but must not write.
  */

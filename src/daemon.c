@@ -63,6 +63,7 @@ struct daemon {
 };
 
 static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg);
+static void daemon_store_fail_cb(struct store *st, void *arg);
 static void daemon_state_cb(struct loco_engine *e, enum loco_engine_state state,
     enum loco_engine_stop why, const char *detail, void *arg);
 static void daemon_login_state_cb(struct loco_engine *e,
@@ -279,6 +280,14 @@ daemon_store_failed(struct daemon *d, const char *what)
 	          "(the next start fetches it again)",
 	    what);
 	event_base_loopbreak(d->base);
+}
+
+/* The store lost a batch (e.g. a commit failed from its timer). */
+static void
+daemon_store_fail_cb(struct store *st, void *arg)
+{
+	(void)st;
+	daemon_store_failed(arg, "a batch of events");
 }
 
 /* The engine changed state: log it once; a terminal stop says why. */
@@ -661,6 +670,7 @@ daemon_run(struct conf *conf, const struct daemon_opts *opts)
 		goto out;
 	if ((d.store = store_open(d.base, d.conf->store_path)) == NULL)
 		goto out;
+	store_set_fail_cb(d.store, daemon_store_fail_cb, &d);
 	d.store_path = xstrdup(d.conf->store_path);
 	log_info("store '%s' open", d.store_path);
 	if (daemon_engine_start(&d) != 0)

@@ -95,6 +95,7 @@ static void test_foreach(struct store *st);
 static void test_reopen(const char *path);
 static void test_batching(void);
 static void test_busy(void);
+static void fail_count_cb(struct store *st, void *arg);
 static int commit_failure_child(const char *path);
 static void test_commit_failure(void);
 static void crash_child(const char *path, int fd, unsigned seed);
@@ -907,15 +908,26 @@ end:
 	free(path);
 }
 
+/* Counts store_set_fail_cb calls. */
+static void
+fail_count_cb(struct store *st, void *arg)
+{
+	(void)st;
+	(*(int *)arg)++;
+}
+
 /*
  * In a child (the limit applies to the whole process, stdout included):
  * commit one message, then lower the file size limit to the WAL's size so
- * the next commit cannot write, then lift it and write again. Returns the
- * number of the first step that went wrong, 0 when all went as expected.
+ * the next commit cannot write, then lift it: the store is broken and
+ * refuses writes (so no cursor moves past the lost batch) until it is
+ * reopened. Returns the number of the first step that went wrong, 0 when
+ * all went as expected.
  */
 static int
 commit_failure_child(const char *path)
 {
+	int fails = 0;
 	char *wal = xasprintf("%s-wal", path);
 	char *big = xmalloc(65536);
 	struct store *st;
@@ -930,6 +942,7 @@ commit_failure_child(const char *path)
 	signal(SIGXFSZ, SIG_IGN);
 	if ((st = store_open(NULL, path)) == NULL)
 		return 1;
+	store_set_fail_cb(st, fail_count_cb, &fails);
 	cl = make_log(3, 1, "one");
 	if (store_add_message(st, &cl) != 0 || store_flush(st) != 0)
 		rc = 2;
@@ -953,14 +966,19 @@ commit_failure_child(const char *path)
 	if (rc != 0)
 		goto out;
 	store_get_stats(st, &stats);
-	if (stats.failed != 1)
+	if (stats.failed != 1 || fails != 1)
 		rc = 8;
 	cl = make_log(3, 3, "three");
+	if (rc == 0 && store_add_message(st, &cl) != -1)
+		rc = 9;
+	store_close(st);
+	if (rc == 0 && (st = store_open(NULL, path)) == NULL)
+		return 10;
 	if (rc == 0 &&
 	    (store_add_message(st, &cl) != 0 || store_flush(st) != 0))
-		rc = 9;
+		rc = 11;
 	if (rc == 0 && store_count_messages(st, 3) != 2)
-		rc = 10;
+		rc = 12;
 out:
 	store_close(st);
 	free(big);
@@ -968,7 +986,8 @@ out:
 	return rc;
 }
 
-/* A failed commit is rolled back and the next write starts afresh. */
+/* A failed commit is rolled back, the store refuses writes until it is
+ * reopened, and a reopened store starts afresh. */
 static void
 test_commit_failure(void)
 {
