@@ -47,8 +47,6 @@ static void append_doc_array(bson_t *out, const char *key, const void *v,
 static void free_doc_array(void *v, size_t n, size_t size, elem_release_cb rel);
 static int opt_chatlog(const bson_t *doc, const char *what, const char *key,
     struct loco_chatlog **out, struct loco_error *err);
-static int need_chatlog(const bson_t *doc, const char *what, const char *key,
-    struct loco_chatlog *out, struct loco_error *err);
 static void free_chatlog(struct loco_chatlog *cl);
 static int opt_chat_type(const bson_t *doc, const char *what, const char *key,
     enum loco_chat_type *out, struct loco_error *err);
@@ -194,40 +192,16 @@ static int
 opt_chatlog(const bson_t *doc, const char *what, const char *key,
     struct loco_chatlog **out, struct loco_error *err)
 {
-	struct loco_chatlog *cl;
-	char name[64];
-	bson_t sub;
-	int r;
+	struct loco_chatlog cl;
+	bool has;
 
-	if ((r = loco_bson_get_doc(doc, key, &sub)) == 0)
-		return 0;
-	if (r < 0) {
-		loco_error_set(err, LOCO_ERR_TYPE, "%s: '%s' is not a document",
-		    what, key);
+	if (loco_chatlog_decode_opt(doc, what, key, &has, &cl, err) != 0)
 		return -1;
+	if (has) {
+		*out = xmalloc(sizeof **out);
+		**out = cl;
 	}
-	snprintf(name, sizeof name, "%s.%s", what, key);
-	cl = xcalloc(1, sizeof *cl);
-	if (loco_chatlog_decode_named(&sub, name, cl, err) != 0) {
-		free(cl);
-		return -1;
-	}
-	*out = cl;
 	return 0;
-}
-
-/* Decode the required chatLog doc[key] into out. */
-static int
-need_chatlog(const bson_t *doc, const char *what, const char *key,
-    struct loco_chatlog *out, struct loco_error *err)
-{
-	char name[64];
-	bson_t sub;
-
-	if (loco_bson_need_doc(doc, what, key, &sub, err) != 0)
-		return -1;
-	snprintf(name, sizeof name, "%s.%s", what, key);
-	return loco_chatlog_decode_named(&sub, name, out, err);
 }
 
 /* Release and free a heap chatLog; NULL is a no-op. */
@@ -1366,7 +1340,7 @@ mem_push_decode(const bson_t *doc, const char *what, const char *id_key,
     int64_t *chat_id, struct loco_chatlog *cl, struct loco_error *err)
 {
 	memset(cl, 0, sizeof *cl);
-	if (need_chatlog(doc, what, "chatLog", cl, err) != 0)
+	if (loco_chatlog_decode_need(doc, what, "chatLog", cl, err) != 0)
 		return -1;
 	*chat_id = cl->chat_id;
 	if (loco_bson_opt_i64(doc, what, id_key, chat_id, err) != 0) {

@@ -131,6 +131,45 @@ loco_chatlog_release(struct loco_chatlog *cl)
 	memset(cl, 0, sizeof *cl);
 }
 
+/* Decode the chatLog doc[key] when present; *has tells whether it was. */
+int
+loco_chatlog_decode_opt(const bson_t *doc, const char *what, const char *key,
+    bool *has, struct loco_chatlog *out, struct loco_error *err)
+{
+	char name[64];
+	bson_t sub;
+	int r;
+
+	*has = false;
+	r = loco_bson_get_doc(doc, key, &sub);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		loco_error_set(err, LOCO_ERR_TYPE, "%s: '%s' is not a document",
+		    what, key);
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.%s", what, key);
+	if (loco_chatlog_decode_named(&sub, name, out, err) != 0)
+		return -1;
+	*has = true;
+	return 0;
+}
+
+/* Decode the required chatLog doc[key] into out. */
+int
+loco_chatlog_decode_need(const bson_t *doc, const char *what, const char *key,
+    struct loco_chatlog *out, struct loco_error *err)
+{
+	char name[64];
+	bson_t sub;
+
+	if (loco_bson_need_doc(doc, what, key, &sub, err) != 0)
+		return -1;
+	snprintf(name, sizeof name, "%s.%s", what, key);
+	return loco_chatlog_decode_named(&sub, name, out, err);
+}
+
 /* Decode an array of chatLogs, failing on the first bad element. */
 int
 loco_chatlog_decode_array(const bson_t *doc, const char *what, const char *key,

@@ -62,6 +62,22 @@ int loco_chatlog_decode_named(const bson_t *doc, const char *what,
     struct loco_chatlog *out, struct loco_error *err);
 
 /*
+ * Decode the chatLog sub-document doc[key] into out when it is present;
+ * *has tells whether it was (out is untouched when not). A non-document
+ * or a bad chatLog fails, naming what.key; out then needs no release.
+ */
+int loco_chatlog_decode_opt(const bson_t *doc, const char *what,
+    const char *key, bool *has, struct loco_chatlog *out,
+    struct loco_error *err);
+
+/*
+ * The same for a required chatLog: an absent doc[key] fails too
+ * (LOCO_ERR_MISSING). On failure out needs no release.
+ */
+int loco_chatlog_decode_need(const bson_t *doc, const char *what,
+    const char *key, struct loco_chatlog *out, struct loco_error *err);
+
+/*
  * Decode the array doc[key] of chatLogs into a malloc'd counted array
  * (*out NULL and *n 0 when the array is empty, absent or null). Elements
  * must all be valid chatLogs: the first bad one fails the call with

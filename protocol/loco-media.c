@@ -224,17 +224,14 @@ loco_complete_decode(const bson_t *doc, struct loco_complete *out,
 {
 	static const char what[] = "COMPLETE";
 	struct loco_chatlog *cl;
-	bson_t sub;
 
 	memset(out, 0, sizeof *out);
 	if (loco_bson_opt_i32(doc, what, "status", &out->status, err) != 0)
 		return -1;
 	if (out->status != 0)
 		return 0;
-	if (loco_bson_need_doc(doc, what, "chatLog", &sub, err) != 0)
-		return -1;
 	cl = xcalloc(1, sizeof *cl);
-	if (loco_chatlog_decode_named(&sub, "COMPLETE.chatLog", cl, err) != 0) {
+	if (loco_chatlog_decode_need(doc, what, "chatLog", cl, err) != 0) {
 		free(cl);
 		return -1;
 	}

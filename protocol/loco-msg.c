@@ -18,40 +18,10 @@
 #include "loco-msgtype.h"
 #include "xmalloc.h"
 
-static int opt_chatlog(const bson_t *doc, const char *what, const char *key,
-    bool *has, struct loco_chatlog *out, struct loco_error *err);
 static int write_req_decode(const bson_t *doc, const char *what,
     struct loco_write_req *out, struct loco_error *err);
 static int msg_push_flat(const bson_t *doc, struct loco_msg_push *out,
     struct loco_error *err);
-
-/*
- * The chatLog sub-document doc[key] when present: *has tells whether it
- * was; a non-document or a bad chatLog fails, naming what.key.
- */
-static int
-opt_chatlog(const bson_t *doc, const char *what, const char *key, bool *has,
-    struct loco_chatlog *out, struct loco_error *err)
-{
-	char name[64];
-	bson_t sub;
-	int r;
-
-	*has = false;
-	r = loco_bson_get_doc(doc, key, &sub);
-	if (r == 0)
-		return 0;
-	if (r < 0) {
-		loco_error_set(err, LOCO_ERR_TYPE, "%s: '%s' is not a document",
-		    what, key);
-		return -1;
-	}
-	snprintf(name, sizeof name, "%s.%s", what, key);
-	if (loco_chatlog_decode_named(&sub, name, out, err) != 0)
-		return -1;
-	*has = true;
-	return 0;
-}
 
 /* WRITE and FORWARD share one body; what names the method in errors. */
 static int
@@ -152,8 +122,8 @@ loco_write_res_decode(const bson_t *doc, struct loco_write_res *out,
 	    loco_bson_opt_i64(doc, w, "prevId", &out->prev_id, err) != 0 ||
 	    loco_bson_opt_i64(doc, w, "msgId", &out->msg_id, err) != 0 ||
 	    loco_bson_opt_i32(doc, w, "sendAt", &out->send_at, err) != 0 ||
-	    opt_chatlog(doc, w, "chatLog", &out->has_chatlog, &out->chatlog,
-	        err) != 0)
+	    loco_chatlog_decode_opt(doc, w, "chatLog", &out->has_chatlog,
+	        &out->chatlog, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -191,8 +161,8 @@ loco_forward_res_decode(const bson_t *doc, struct loco_forward_res *out,
 	memset(out, 0, sizeof *out);
 	if (loco_bson_opt_i32(doc, "FORWARD", "status", &out->status, err) !=
 	        0 ||
-	    opt_chatlog(doc, "FORWARD", "chatLog", &out->has_chatlog,
-	        &out->chatlog, err) != 0)
+	    loco_chatlog_decode_opt(doc, "FORWARD", "chatLog",
+	        &out->has_chatlog, &out->chatlog, err) != 0)
 		goto fail;
 	if (out->status == 0 && !out->has_chatlog) {
 		loco_error_set(err, LOCO_ERR_MISSING, "FORWARD: missing '%s'",
@@ -260,7 +230,8 @@ loco_msg_push_decode(const bson_t *doc, struct loco_msg_push *out,
 	bool has;
 
 	memset(out, 0, sizeof *out);
-	if (opt_chatlog(doc, w, "chatLog", &has, &out->chatlog, err) != 0)
+	if (loco_chatlog_decode_opt(doc, w, "chatLog", &has, &out->chatlog,
+	        err) != 0)
 		goto fail;
 	if (has) {
 		out->chat_id = out->chatlog.chat_id;
@@ -633,8 +604,8 @@ loco_syncdlmsg_push_decode(const bson_t *doc, struct loco_syncdlmsg_push *out,
 	int r;
 
 	memset(out, 0, sizeof *out);
-	if (opt_chatlog(doc, w, "chatLog", &out->has_chatlog, &out->chatlog,
-	        err) != 0)
+	if (loco_chatlog_decode_opt(doc, w, "chatLog", &out->has_chatlog,
+	        &out->chatlog, err) != 0)
 		goto fail;
 	if (out->has_chatlog) {
 		out->chat_id = out->chatlog.chat_id;
@@ -737,11 +708,8 @@ int
 loco_syncrewr_push_decode(const bson_t *doc, struct loco_syncrewr_push *out,
     struct loco_error *err)
 {
-	bson_t sub;
-
 	memset(out, 0, sizeof *out);
-	if (loco_bson_need_doc(doc, "SYNCREWR", "chatLog", &sub, err) != 0 ||
-	    loco_chatlog_decode_named(&sub, "SYNCREWR.chatLog", &out->chatlog,
+	if (loco_chatlog_decode_need(doc, "SYNCREWR", "chatLog", &out->chatlog,
 	        err) != 0) {
 		loco_syncrewr_push_release(out);
 		return -1;

@@ -742,6 +742,40 @@ dfix_log_has(const struct dfix *f, const char *text)
 	    strstr(f->log + f->run_start, text) != NULL;
 }
 
+/* Whether the log between from and its end holds text. */
+bool
+dfix_log_since(const struct dfix *f, size_t from, const char *text)
+{
+	return f->log != NULL && from < f->log_len &&
+	    strstr(f->log + from, text) != NULL;
+}
+
+/* How many times text occurs in the log after from. */
+int
+dfix_count_since(const struct dfix *f, size_t from, const char *text)
+{
+	const char *p;
+	int n = 0;
+
+	if (f->log == NULL || from >= f->log_len)
+		return 0;
+	for (p = f->log + from; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Whether a control reply is exactly "ok" (frees it). */
+bool
+dfix_reply_ok(char *reply)
+{
+	bool good = reply != NULL && strcmp(reply, "ok") == 0;
+
+	if (!good)
+		diag("control reply: %s", reply ? reply : "(none)");
+	free(reply);
+	return good;
+}
+
 /* Wait until the log after *mark holds text. */
 bool
 dfix_log_wait(struct dfix *f, size_t *mark, const char *text)

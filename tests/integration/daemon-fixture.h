@@ -152,6 +152,13 @@ bool dfix_log_wait(struct dfix *f, size_t *mark, const char *text);
 bool dfix_log_has(const struct dfix *f, const char *text);
 /* Where the log ends now (a mark for dfix_log_wait). */
 size_t dfix_log_mark(const struct dfix *f);
+/* Whether the log between from (a mark) and its end holds text. */
+bool dfix_log_since(const struct dfix *f, size_t from, const char *text);
+/* How many times text occurs in the log after from (a mark). */
+int dfix_count_since(const struct dfix *f, size_t from, const char *text);
+/* Whether a control reply is exactly "ok"; diagnoses it if not, and frees
+ * it (NULL reads as no reply). */
+bool dfix_reply_ok(char *reply);
 
 /* Path of the locoircd program ($LOCOIRC_BIN). */
 const char *dfix_locoircd(void);

@@ -237,40 +237,6 @@ ft_burst(struct ft *t, const char *phase, int n)
 	return good == n;
 }
 
-/* Whether the log after from holds text. */
-static bool
-ft_log_since(const struct dfix *f, size_t from, const char *text)
-{
-	return f->log != NULL && from < f->log_len &&
-	    strstr(f->log + from, text) != NULL;
-}
-
-/* How many times text occurs in the log after from. */
-static int
-ft_count_since(const struct dfix *f, size_t from, const char *text)
-{
-	const char *p;
-	int n = 0;
-
-	if (f->log == NULL || from >= f->log_len)
-		return 0;
-	for (p = f->log + from; (p = strstr(p, text)) != NULL; p++)
-		n++;
-	return n;
-}
-
-/* Whether a control reply is exactly "ok" (frees it). */
-static bool
-ft_reply_ok(char *r)
-{
-	bool good = r != NULL && strcmp(r, "ok") == 0;
-
-	if (!good)
-		diag("control reply: %s", r ? r : "(none)");
-	free(r);
-	return good;
-}
-
 /* How many packets of method clients have sent locosim. */
 static int64_t
 ft_count(struct dfix *f, const char *method)
@@ -398,7 +364,7 @@ ft_expire_before(struct ft *t)
 {
 	ok(dfix_write_token(t->token_file, FT_TOKEN2),
 	    "expire: the renewed token is in the token file");
-	ok(ft_reply_ok(dfix_ctl(&t->f, "expire %lld", (long long)DFIX_USER)),
+	ok(dfix_reply_ok(dfix_ctl(&t->f, "expire %lld", (long long)DFIX_USER)),
 	    "expire: locosim expires the token");
 }
 
@@ -406,7 +372,8 @@ ft_expire_before(struct ft *t)
 static void
 ft_expire_after(struct ft *t)
 {
-	ok(ft_reply_ok(dfix_ctl(&t->f, "unexpire %lld", (long long)DFIX_USER)),
+	ok(dfix_reply_ok(
+	       dfix_ctl(&t->f, "unexpire %lld", (long long)DFIX_USER)),
 	    "expire: locosim takes the expiry back");
 }
 
@@ -444,8 +411,8 @@ ft_stall_after(struct ft *t)
 	ok(r != NULL && strncmp(r, "ok ", 3) == 0, "stall: unstall (%s)",
 	    r ? r : "no reply");
 	free(r);
-	ok(ft_log_since(&t->f, t->fault_from, "nothing heard from the") ||
-	        ft_log_since(&t->f, t->fault_from, "no answer to PING"),
+	ok(dfix_log_since(&t->f, t->fault_from, "nothing heard from the") ||
+	        dfix_log_since(&t->f, t->fault_from, "no answer to PING"),
 	    "stall: the dead peer was found by PING");
 }
 
@@ -503,7 +470,7 @@ ft_run_fault(struct ft *t, const struct ft_fault *fl)
 	ok(logins == fl->logins, "%s: %lld logins to recover (want %d)",
 	    fl->name, (long long)logins, fl->logins);
 	if (fl->logins == 0 &&
-	    !ok(!ft_log_since(&t->f, from, "loco: "),
+	    !ok(!dfix_log_since(&t->f, from, "loco: "),
 	        "%s: the session survives", fl->name))
 		diag("log:\n%s", t->f.log + from);
 	diag("%s: %lld ms", fl->name, (long long)(ft_now_ms() - started));
@@ -543,11 +510,11 @@ ft_kickout0(struct ft *t)
 	deadline = ft_now_ms() + FT_QUIET_MS;
 	while (ft_now_ms() < deadline && t->f.d_err >= 0)
 		dfix_pump(&t->f, (unsigned)(deadline - ft_now_ms()));
-	ok(ft_count_since(&t->f, from, "loco: stopped") == 1 &&
-	        ft_count_since(&t->f, from,
+	ok(dfix_count_since(&t->f, from, "loco: stopped") == 1 &&
+	        dfix_count_since(&t->f, from,
 	            "another device took its login slot") == 1,
 	    "kickout 0: the log says so once");
-	if (!ok(!ft_log_since(&t->f, mark, "loco: "),
+	if (!ok(!dfix_log_since(&t->f, mark, "loco: "),
 	        "kickout 0: no state change after the stop"))
 		diag("log:\n%s", t->f.log + from);
 	n = ft_count(&t->f, "LOGINLIST");
@@ -635,10 +602,10 @@ main(void)
 	ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "SIGTERM: exit status 0");
 	/* Both runs' logs. */
-	ok(!ft_log_since(&t->f, 0, "Sanitizer") &&
-	        !ft_log_since(&t->f, 0, "runtime error"),
+	ok(!dfix_log_since(&t->f, 0, "Sanitizer") &&
+	        !dfix_log_since(&t->f, 0, "runtime error"),
 	    "no sanitizer report");
-	ok(!ft_log_since(&t->f, 0, DFIX_TOKEN), "no token in the log");
+	ok(!dfix_log_since(&t->f, 0, DFIX_TOKEN), "no token in the log");
 out:
 	if (t->f.d > 0)
 		dfix_daemon_stop(&t->f, SIGKILL);

@@ -29,40 +29,6 @@
 static const int64_t chats[] = {DFIX_GROUP, DFIX_DIRECT, DFIX_MEMO};
 #define NCHATS (sizeof chats / sizeof chats[0])
 
-/* Whether the log between from and its end holds text. */
-static bool
-log_since_has(const struct dfix *f, size_t from, const char *text)
-{
-	return f->log != NULL && from < f->log_len &&
-	    strstr(f->log + from, text) != NULL;
-}
-
-/* How many times text occurs in the log after from. */
-static int
-count_since(const struct dfix *f, size_t from, const char *text)
-{
-	const char *p;
-	int n = 0;
-
-	if (f->log == NULL || from >= f->log_len)
-		return 0;
-	for (p = f->log + from; (p = strstr(p, text)) != NULL; p++)
-		n++;
-	return n;
-}
-
-/* Whether a control reply is exactly "ok" (frees it). */
-static bool
-reply_ok(char *reply)
-{
-	bool good = reply != NULL && strcmp(reply, "ok") == 0;
-
-	if (!good)
-		diag("control reply: %s", reply ? reply : "(none)");
-	free(reply);
-	return good;
-}
-
 /* Login, history, live messages. */
 static void
 test_sync(struct dfix *f)
@@ -106,7 +72,7 @@ test_reload(struct dfix *f)
 	kill(f->d, SIGHUP);
 	ok(dfix_log_wait(f, &mark, "configuration reloaded (log level debug)"),
 	    "SIGHUP applies a new log level");
-	ok(!log_since_has(f, from, "restarting the LOCO engine"),
+	ok(!dfix_log_since(f, from, "restarting the LOCO engine"),
 	    "a new log level alone does not restart the engine");
 
 	/*
@@ -134,8 +100,8 @@ test_reload(struct dfix *f)
 	       "locoircd.conf:12: [loco] unknown key "
 	       "'bogus'"),
 	    "with its errors, by file and line");
-	ok(!log_since_has(f, from, "configuration reloaded") &&
-	        count_since(f, from, "SIGHUP: reloading") == 1,
+	ok(!dfix_log_since(f, from, "configuration reloaded") &&
+	        dfix_count_since(f, from, "SIGHUP: reloading") == 1,
 	    "level warn applied at once: no info lines after it");
 	ok(dfix_ctl_num(f, "send %lld %lld still alive", (long long)DFIX_GROUP,
 	       (long long)DFIX_BOB) > 0,
@@ -181,7 +147,7 @@ test_terminal(struct dfix *f)
 	ok(dfix_wait_synced(f, chats, NCHATS), "and it is stored again");
 
 	mark = dfix_log_mark(f);
-	ok(reply_ok(dfix_ctl(f, "expire %lld", (long long)DFIX_USER)),
+	ok(dfix_reply_ok(dfix_ctl(f, "expire %lld", (long long)DFIX_USER)),
 	    "locosim expires the token");
 	ok(dfix_ctl_num(f, "changesvr %lld", (long long)DFIX_USER) == 1,
 	    "and moves the daemon to another server");
@@ -191,8 +157,8 @@ test_terminal(struct dfix *f)
 	    "with what to do");
 
 	mark = dfix_log_mark(f);
-	ok(reply_ok(dfix_ctl(f, "unexpire %lld", (long long)DFIX_USER)) &&
-	        reply_ok(dfix_ctl(f, "faillogin -999")),
+	ok(dfix_reply_ok(dfix_ctl(f, "unexpire %lld", (long long)DFIX_USER)) &&
+	        dfix_reply_ok(dfix_ctl(f, "faillogin -999")),
 	    "locosim takes the token back, and will refuse the next login");
 	kill(f->d, SIGHUP);
 	ok(dfix_log_wait(f, &mark, "the server wants a newer client"),
@@ -218,16 +184,16 @@ test_term(struct dfix *f)
 	if (!ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	        "SIGTERM: exit status 0"))
 		diag("wait status %d", status);
-	ok(log_since_has(f, mark, "SIGTERM: shutting down") &&
-	        log_since_has(f, mark, "locoircd stopped (exit status 0)"),
+	ok(dfix_log_since(f, mark, "SIGTERM: shutting down") &&
+	        dfix_log_since(f, mark, "locoircd stopped (exit status 0)"),
 	    "the log says it stopped");
-	ok(!log_since_has(f, mark, "warning:") &&
-	        !log_since_has(f, mark, "fatal:"),
+	ok(!dfix_log_since(f, mark, "warning:") &&
+	        !dfix_log_since(f, mark, "fatal:"),
 	    "no warning while stopping");
 	ok(!dfix_log_has(f, "Sanitizer") && !dfix_log_has(f, "runtime error"),
 	    "no sanitizer report");
 	ok(!dfix_log_has(f, DFIX_TOKEN), "the token never reached the log");
-	if (log_since_has(f, mark, "warning:"))
+	if (dfix_log_since(f, mark, "warning:"))
 		diag("log since SIGTERM:\n%s", f->log + mark);
 }
 

@@ -31,13 +31,14 @@ static struct event_base *te_base;
 static char te_rsa_path[512], te_cert_path[512], te_certkey_path[512];
 static unsigned te_counter;
 
-static void te_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void te_burst_cb(evutil_socket_t fd, short what, void *arg);
 static bool te_state_reached(void *arg);
 static bool te_caught_up(void *arg);
 static bool te_requests_reached(void *arg);
 static bool te_done_called(void *arg);
 static struct te_chat *te_chat_get(struct te_owner *o, int64_t chat_id);
+static void te_member_event(struct te_owner *o, char kind, int64_t chat_id,
+    int64_t user_id, const char *nickname);
 
 static void te_state_cb(struct loco_engine *e, enum loco_engine_state state,
     enum loco_engine_stop why, const char *detail, void *arg);
@@ -110,31 +111,11 @@ te_done_all(void)
 	te_base = NULL;
 }
 
-/* The deadline of a wait has passed. */
-static void
-te_deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
 /* Run the loop until cond holds or ms pass. */
 bool
 te_loop_until(te_cond_fn cond, void *arg, unsigned ms)
 {
-	bool expired = false, held;
-	struct event *ev = evtimer_new(te_base, te_deadline_cb, &expired);
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-	while (!(held = cond != NULL && cond(arg)) && !expired)
-		if (event_base_loop(te_base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-	return held;
+	return tclient_loop_until(te_base, cond, arg, ms);
 }
 
 /* Run the loop for ms (only to prove a negative). */
@@ -600,20 +581,27 @@ te_members_cb(struct loco_engine *e, int64_t chat_id,
 			c->member_names = false;
 }
 
+/* Record a member joining ('j') or leaving ('l') unless o was freed. */
+static void
+te_member_event(struct te_owner *o, char kind, int64_t chat_id, int64_t user_id,
+    const char *nickname)
+{
+	struct te_event *ev;
+
+	if (te_after_free(o))
+		return;
+	ev = te_event_add(o, kind, chat_id);
+	ev->user_id = user_id;
+	ev->nick = nickname ? xstrdup(nickname) : NULL;
+}
+
 /* Record a member joining. */
 static void
 te_member_joined_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
     const char *nickname, void *arg)
 {
-	struct te_owner *o = arg;
-	struct te_event *ev;
-
 	(void)e;
-	if (te_after_free(o))
-		return;
-	ev = te_event_add(o, 'j', chat_id);
-	ev->user_id = user_id;
-	ev->nick = nickname ? xstrdup(nickname) : NULL;
+	te_member_event(arg, 'j', chat_id, user_id, nickname);
 }
 
 /* Record a member leaving. */
@@ -621,15 +609,8 @@ static void
 te_member_left_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
     const char *nickname, void *arg)
 {
-	struct te_owner *o = arg;
-	struct te_event *ev;
-
 	(void)e;
-	if (te_after_free(o))
-		return;
-	ev = te_event_add(o, 'l', chat_id);
-	ev->user_id = user_id;
-	ev->nick = nickname ? xstrdup(nickname) : NULL;
+	te_member_event(arg, 'l', chat_id, user_id, nickname);
 }
 
 /* A message: stored, and checked against the chat's cursor at once. */

@@ -93,12 +93,11 @@ static char tls_name[64];
 struct probe {
 	size_t received;
 	bool closed;
-	bool expired;
 };
 
 static void probe_read_cb(struct bufferevent *bev, void *arg);
 static void probe_event_cb(struct bufferevent *bev, short what, void *arg);
-static void probe_deadline_cb(evutil_socket_t fd, short what, void *arg);
+static bool probe_closed(void *arg);
 
 /* Count and drop what the server sent. */
 static void
@@ -122,15 +121,11 @@ probe_event_cb(struct bufferevent *bev, short what, void *arg)
 		p->closed = true;
 }
 
-/* The probe ran out of time. */
-static void
-probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
+/* The server closed the probe. */
+static bool
+probe_closed(void *arg)
 {
-	struct probe *p = arg;
-
-	(void)fd;
-	(void)what;
-	p->expired = true;
+	return ((struct probe *)arg)->closed;
 }
 
 /*
@@ -142,8 +137,6 @@ raw_probe(uint16_t port, const void *data, size_t len, size_t *received)
 {
 	struct sockaddr_in sin;
 	struct bufferevent *bev;
-	struct event *timer;
-	struct timeval tv = {TCLIENT_WAIT_MS / 1000, 0};
 	struct probe p;
 
 	memset(&p, 0, sizeof p);
@@ -152,21 +145,16 @@ raw_probe(uint16_t port, const void *data, size_t len, size_t *received)
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	timer = evtimer_new(base, probe_deadline_cb, &p);
 	bufferevent_setcb(bev, probe_read_cb, NULL, probe_event_cb, &p);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin,
 	        sizeof sin) != 0) {
 		bufferevent_free(bev);
-		event_free(timer);
 		return false;
 	}
 	bufferevent_write(bev, data, len);
-	evtimer_add(timer, &tv);
-	while (!p.closed && !p.expired)
-		event_base_loop(base, EVLOOP_ONCE);
+	tclient_loop_until(base, probe_closed, &p, TCLIENT_WAIT_MS);
 	bufferevent_free(bev);
-	event_free(timer);
 	*received = p.received;
 	return p.closed;
 }

@@ -88,12 +88,6 @@ struct ctl {
 	bool closed;
 };
 
-/* A minimal HTTP/1.0 GET on the loop. */
-struct http_get {
-	struct evbuffer *buf; /* owned */
-	bool done;
-};
-
 /* The simulator under test: in-process, or the spawned program. */
 struct fix {
 	struct locosim *sim; /* in-process only */
@@ -103,66 +97,16 @@ struct fix {
 	struct tclient *a; /* A's session */
 };
 
-typedef bool (*cond_cb)(void *arg);
-
-static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg);
-static void http_read_cb(struct bufferevent *bev, void *arg);
-static void http_event_cb(struct bufferevent *bev, short what, void *arg);
 static void kill_child(void);
 static void sigchld_cb(evutil_socket_t sig, short what, void *arg);
 static bool ctl_has_line(void *arg);
-static bool http_done(void *arg);
 static bool one_session(void *arg);
 static bool reaped(void *arg);
 
 static struct event_base *base;
 static char rsa_path[512], cert_path[512], certkey_path[512];
 static pid_t child = -1;
-
-/* The deadline of a wait has passed. */
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
-/* Run the loop until cond holds or ms pass; returns whether it held. */
-static bool
-loop_until(cond_cb cond, void *arg, unsigned ms)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv;
-	bool held;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-	while (!(held = cond != NULL && cond(arg)) && !expired)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-	return held;
-}
-
-/* Let closed connections finish their deferred frees. */
-static void
-loop_drain(void)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv = {5, 0};
-
-	evtimer_add(ev, &tv);
-	while (!expired &&
-	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 1)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-}
 
 /* The control connection was closed or failed. */
 static void
@@ -223,7 +167,7 @@ ctl_read(struct ctl *c)
 {
 	char *line;
 
-	loop_until(ctl_has_line, c, TCLIENT_WAIT_MS);
+	tclient_loop_until(base, ctl_has_line, c, TCLIENT_WAIT_MS);
 	line = evbuffer_readln(bufferevent_get_input(c->bev), NULL,
 	    EVBUFFER_EOL_LF);
 	if (line == NULL)
@@ -350,101 +294,6 @@ free_lines(char **v)
 	free(v);
 }
 
-/* Collect the HTTP response as it arrives. */
-static void
-http_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct http_get *g = arg;
-
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-}
-
-/* The server closed: the response is complete. */
-static void
-http_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct http_get *g = arg;
-
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-	g->done = true;
-}
-
-/* The HTTP response is complete. */
-static bool
-http_done(void *arg)
-{
-	return ((struct http_get *)arg)->done;
-}
-
-/*
- * GET url (http://127.0.0.1:PORT/PATH) with HTTP/1.0 over a bufferevent on
- * the test's loop, since the server runs on it too. Returns the status and
- * a malloc'd body in *body, or -1.
- */
-static int
-http_get(const char *url, uint8_t **body, size_t *len)
-{
-	struct sockaddr_in sin;
-	struct http_get g;
-	struct bufferevent *bev;
-	struct evbuffer_ptr end;
-	const char *hp, *path;
-	char host[64], line[64];
-	unsigned port;
-	int status = -1;
-	size_t hlen;
-
-	*body = NULL;
-	*len = 0;
-	if (strncmp(url, "http://", 7) != 0 ||
-	    (path = strchr(url + 7, '/')) == NULL)
-		return -1;
-	hp = url + 7;
-	if ((size_t)(path - hp) >= sizeof host)
-		return -1;
-	memcpy(host, hp, (size_t)(path - hp));
-	host[path - hp] = '\0';
-	if (strchr(host, ':') == NULL ||
-	    sscanf(strchr(host, ':') + 1, "%u", &port) != 1 || port > 65535)
-		return -1;
-	*strchr(host, ':') = '\0';
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	memset(&g, 0, sizeof g);
-	g.buf = evbuffer_new();
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(bev, http_read_cb, NULL, http_event_cb, &g);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	evbuffer_add_printf(bufferevent_get_output(bev),
-	    "GET %s HTTP/1.0\r\nHost: %s:%u\r\n\r\n", path, host, port);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin,
-	        sizeof sin) != 0 ||
-	    !loop_until(http_done, &g, TCLIENT_WAIT_MS))
-		goto out;
-	end = evbuffer_search(g.buf, "\r\n\r\n", 4, NULL);
-	if (end.pos < 0 || evbuffer_copyout(g.buf, line, sizeof line - 1) < 12)
-		goto out;
-	line[sizeof line - 1] = '\0';
-	if (sscanf(line, "HTTP/1.%*d %d", &status) != 1) {
-		status = -1;
-		goto out;
-	}
-	hlen = (size_t)end.pos + 4;
-	evbuffer_drain(g.buf, hlen);
-	*len = evbuffer_get_length(g.buf);
-	*body = malloc(*len + 1);
-	evbuffer_remove(g.buf, *body, *len);
-out:
-	bufferevent_free(bev);
-	evbuffer_free(g.buf);
-	return status;
-}
-
 /* LOGINLIST as user on the fixture's chat port; the session or NULL. */
 static struct tclient *
 login_as(struct fix *f, int32_t dtype, const char *token, const char *duuid,
@@ -510,7 +359,7 @@ a_login_status(struct fix *f)
 	/* In-process, wait until the simulator has seen that session go,
 	 * so that later faults count only f->a. */
 	if (tc != NULL && f->sim != NULL &&
-	    !loop_until(one_session, f, TCLIENT_WAIT_MS))
+	    !tclient_loop_until(base, one_session, f, TCLIENT_WAIT_MS))
 		diag("the probe session of A lingers");
 	return status;
 }
@@ -579,7 +428,7 @@ test_acting(struct fix *f, struct ctl *c)
 	    loco_attachment_decode(cl.attachment, &att, &err) == 0 &&
 	    att.url != NULL) {
 		ok(att.w == 64 && att.h == 40, "the photo is 64x40");
-		is_int(http_get(att.url, &jpeg, &jlen), ==, 200);
+		is_int(tclient_http_get(base, att.url, &jpeg, &jlen), ==, 200);
 		ok(jlen > 4 && jpeg[0] == 0xff && jpeg[1] == 0xd8 &&
 		        jpeg[jlen - 2] == 0xff && jpeg[jlen - 1] == 0xd9,
 		    "its url serves a JPEG (%zu bytes)", jlen);
@@ -915,7 +764,8 @@ test_bad_input(struct fix *f, struct ctl **cp)
 	ctl_write(c, big, LONG_LINE + 1);
 	free(big);
 	is_err(ctl_read(c), "an over-long line");
-	ok(loop_until(ctl_has_line, c, TCLIENT_WAIT_MS) && c->closed &&
+	ok(tclient_loop_until(base, ctl_has_line, c, TCLIENT_WAIT_MS) &&
+	        c->closed &&
 	        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0,
 	    "and the connection is closed");
 	ctl_close(c);
@@ -970,7 +820,8 @@ test_misc(struct fix *f, struct ctl *c)
 	ok(reply != NULL && strncmp(reply, "ok", 2) == 0, "quit says ok (%s)",
 	    reply ? reply : "nothing");
 	free(reply);
-	ok(loop_until(ctl_has_line, c, TCLIENT_WAIT_MS) && c->closed,
+	ok(tclient_loop_until(base, ctl_has_line, c, TCLIENT_WAIT_MS) &&
+	        c->closed,
 	    "and closes the control connection");
 }
 
@@ -1012,7 +863,7 @@ out:
 	ctl_close(c);
 	tclient_free(f.a);
 	locosim_free(f.sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* Kill and reap the spawned program, if it still runs. */
@@ -1105,7 +956,7 @@ stop_child(pid_t pid, int sig)
 	ev = evsignal_new(base, SIGCHLD, sigchld_cb, &r);
 	evsignal_add(ev, NULL);
 	if (!ok(kill(pid, sig) == 0, "signal %d to the program", sig) ||
-	    !loop_until(reaped, &r, TCLIENT_WAIT_MS))
+	    !tclient_loop_until(base, reaped, &r, TCLIENT_WAIT_MS))
 		r.status = -1;
 	event_free(ev);
 	return r.status;
@@ -1196,7 +1047,8 @@ run_program(const char *argv0)
 	reply = ctl_cmd(c, "quit");
 	ok(reply != NULL && strncmp(reply, "ok", 2) == 0, "quit says ok");
 	free(reply);
-	ok(loop_until(ctl_has_line, c, TCLIENT_WAIT_MS) && c->closed,
+	ok(tclient_loop_until(base, ctl_has_line, c, TCLIENT_WAIT_MS) &&
+	        c->closed,
 	    "quit closes the control connection");
 	ctl_close(c);
 	c = ctl_open(f.ctl_port);
@@ -1205,7 +1057,7 @@ stop:
 	ctl_close(c);
 	tclient_free(f.a);
 	f.a = NULL;
-	loop_drain();
+	tclient_loop_drain(base);
 	status = stop_child(child, SIGTERM);
 	if (ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	        "the program exits with status 0"))

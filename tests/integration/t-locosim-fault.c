@@ -73,9 +73,6 @@ struct answers {
 	int n; /* answers so far */
 };
 
-/* What loop_until waits for. */
-typedef bool (*cond_cb)(void *arg);
-
 /* locosim_request_count(sim, method) reaching n. */
 struct count_cond {
 	struct locosim *sim;
@@ -83,7 +80,6 @@ struct count_cond {
 	size_t n;
 };
 
-static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void reply_cb(struct loco_conn *conn, const struct loco_packet *pkt,
     const struct loco_error *err, void *arg);
 static bool count_reached(void *arg);
@@ -91,50 +87,6 @@ static bool answers_done(void *arg);
 
 static struct event_base *base;
 static char rsa_path[512], cert_path[512], certkey_path[512];
-
-/* The deadline of a wait has passed. */
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
-/* Run the loop until cond holds or ms pass; returns whether it held. */
-static bool
-loop_until(cond_cb cond, void *arg, unsigned ms)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv;
-	bool held;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-	while (!(held = cond != NULL && cond(arg)) && !expired)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-	return held;
-}
-
-/* Let closed connections finish their deferred frees. */
-static void
-loop_drain(void)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv = {5, 0};
-
-	evtimer_add(ev, &tv);
-	while (!expired &&
-	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 1)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-}
 
 /* locosim has received the expected number of requests. */
 static bool
@@ -514,7 +466,7 @@ test_reorder(struct fix *f)
 		        "request %s", methods[i]))
 			diag("%s", err.msg);
 	bson_destroy(body);
-	if (ok(loop_until(answers_done, &all, TCLIENT_WAIT_MS),
+	if (ok(tclient_loop_until(base, answers_done, &all, TCLIENT_WAIT_MS),
 	        "all three requests answered")) {
 		for (i = 0; i < 3; i++) {
 			is_int(all.a[i].order, ==, 3 - i);
@@ -567,12 +519,12 @@ test_delay(struct fix *f)
 	cc.method = "CHATINFO";
 	cc.n = locosim_request_count(f->sim, "CHATINFO") + 1;
 	tclient_send(a, OWN_ID + 20, "CHATINFO", body);
-	ok(loop_until(count_reached, &cc, TCLIENT_WAIT_MS),
+	ok(tclient_loop_until(base, count_reached, &cc, TCLIENT_WAIT_MS),
 	    "the server has the request");
 	tclient_free(a);
 	/* Only lets the delay timer fire into the void; nothing to wait
 	 * for, and a crash or leak here fails the test. */
-	loop_until(NULL, NULL, 100);
+	tclient_loop_until(base, NULL, NULL, 100);
 	bson_destroy(body);
 
 	/* Checkin answers once and hangs up; under a delay the hang-up
@@ -627,7 +579,7 @@ test_msg_echo(struct fix *f)
 	ok(tclient_send(a, push_id, "MSG", body) == 0, "A echoes MSG %u",
 	    push_id);
 	bson_destroy(body);
-	ok(loop_until(count_reached, &cc, TCLIENT_WAIT_MS),
+	ok(tclient_loop_until(base, count_reached, &cc, TCLIENT_WAIT_MS),
 	    "locosim received the echo");
 	tclient_settle(a, QUIET_MS);
 	is_uint(tclient_push_count(a, NULL), ==, 0);
@@ -675,7 +627,7 @@ run(enum loco_cipher cipher)
 	test_delay(&f);
 	test_msg_echo(&f);
 	locosim_free(f.sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* Every fault in both cipher profiles. */

@@ -78,160 +78,8 @@ struct ship {
 	int32_t port;
 };
 
-/* A minimal HTTP/1.0 GET on the loop. */
-struct http_get {
-	struct evbuffer *buf; /* owned */
-	bool done;
-};
-
-typedef bool (*cond_cb)(void *arg);
-
-static void deadline_cb(evutil_socket_t fd, short what, void *arg);
-static void http_read_cb(struct bufferevent *bev, void *arg);
-static void http_event_cb(struct bufferevent *bev, short what, void *arg);
-static bool http_done(void *arg);
-
 static struct event_base *base;
 static char rsa_path[512], cert_path[512], certkey_path[512];
-
-/* The deadline of a wait has passed. */
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
-/* Run the loop until cond holds or ms pass; returns whether it held. */
-static bool
-loop_until(cond_cb cond, void *arg, unsigned ms)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv;
-	bool held;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-	while (!(held = cond != NULL && cond(arg)) && !expired)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-	return held;
-}
-
-/* Let closed connections finish their deferred frees. */
-static void
-loop_drain(void)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv = {5, 0};
-
-	evtimer_add(ev, &tv);
-	while (!expired &&
-	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 1)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-}
-
-/* Collect the HTTP response as it arrives. */
-static void
-http_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct http_get *g = arg;
-
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-}
-
-/* The server closed: the response is complete. */
-static void
-http_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct http_get *g = arg;
-
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-	g->done = true;
-}
-
-/* The HTTP response is complete. */
-static bool
-http_done(void *arg)
-{
-	return ((struct http_get *)arg)->done;
-}
-
-/*
- * GET url (http://127.0.0.1:PORT/PATH) with HTTP/1.0 over a bufferevent on
- * the test's loop, since the server runs on it too. Returns the status and
- * a malloc'd body in *body, or -1.
- */
-static int
-http_get(const char *url, uint8_t **body, size_t *len)
-{
-	struct sockaddr_in sin;
-	struct http_get g;
-	struct bufferevent *bev;
-	struct evbuffer_ptr end;
-	const char *hp, *path;
-	char host[64], line[64];
-	unsigned port;
-	int status = -1;
-	size_t hlen;
-
-	*body = NULL;
-	*len = 0;
-	if (strncmp(url, "http://", 7) != 0 ||
-	    (path = strchr(url + 7, '/')) == NULL)
-		return -1;
-	hp = url + 7;
-	if ((size_t)(path - hp) >= sizeof host)
-		return -1;
-	memcpy(host, hp, (size_t)(path - hp));
-	host[path - hp] = '\0';
-	if (strchr(host, ':') == NULL ||
-	    sscanf(strchr(host, ':') + 1, "%u", &port) != 1 || port > 65535)
-		return -1;
-	*strchr(host, ':') = '\0';
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	memset(&g, 0, sizeof g);
-	g.buf = evbuffer_new();
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(bev, http_read_cb, NULL, http_event_cb, &g);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	evbuffer_add_printf(bufferevent_get_output(bev),
-	    "GET %s HTTP/1.0\r\nHost: %s:%u\r\n\r\n", path, host, port);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin,
-	        sizeof sin) != 0 ||
-	    !loop_until(http_done, &g, TCLIENT_WAIT_MS))
-		goto out;
-	end = evbuffer_search(g.buf, "\r\n\r\n", 4, NULL);
-	if (end.pos < 0 || evbuffer_copyout(g.buf, line, sizeof line - 1) < 12)
-		goto out;
-	line[sizeof line - 1] = '\0';
-	if (sscanf(line, "HTTP/1.%*d %d", &status) != 1) {
-		status = -1;
-		goto out;
-	}
-	hlen = (size_t)end.pos + 4;
-	evbuffer_drain(g.buf, hlen);
-	*len = evbuffer_get_length(g.buf);
-	*body = malloc(*len + 1);
-	evbuffer_remove(g.buf, *body, *len);
-out:
-	bufferevent_free(bev);
-	evbuffer_free(g.buf);
-	return status;
-}
 
 /* Upper-case SHA-1 hex of data, as the AM client sends it. */
 static void
@@ -471,7 +319,8 @@ upload_ok(struct fix *f, int32_t type, const char *ext, size_t len, bool small,
 		        "its attachment has an url")) {
 			is_str(att.k, s.key);
 			is_int(att.size, ==, len);
-			ok(http_get(att.url, &got, &got_len) == 200,
+			ok(tclient_http_get(base, att.url, &got, &got_len) ==
+			        200,
 			    "GET %s is 200", att.url);
 			is_mem(got, got_len, data, len);
 			free(got);
@@ -548,7 +397,7 @@ upload_bad_checksum(struct fix *f)
 	url = malloc(strlen(s.key) + 64);
 	snprintf(url, strlen(s.key) + 64, "http://127.0.0.1:%u/%s",
 	    locosim_port(f->sim, LOCOSIM_HTTP), s.key);
-	is_int(http_get(url, &got, &got_len), ==, 404);
+	is_int(tclient_http_get(base, url, &got, &got_len), ==, 404);
 	free(got);
 out:
 	free(url);
@@ -631,7 +480,7 @@ out:
 	tclient_free(f.a2);
 	tclient_free(f.b);
 	locosim_free(f.sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* The uploads in both cipher profiles. */

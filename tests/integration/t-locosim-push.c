@@ -115,69 +115,12 @@ struct rawpeer {
 	bool closed;
 };
 
-/* A minimal HTTP/1.0 GET on the loop. */
-struct http_get {
-	struct evbuffer *buf; /* owned */
-	bool done;
-};
-
-/* What loop_until waits for. */
-typedef bool (*cond_cb)(void *arg);
-
-static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void raw_read_cb(struct bufferevent *bev, void *arg);
 static void raw_event_cb(struct bufferevent *bev, short what, void *arg);
-static void http_read_cb(struct bufferevent *bev, void *arg);
-static void http_event_cb(struct bufferevent *bev, short what, void *arg);
-static bool http_done(void *arg);
 static bool raw_ready(void *arg);
 
 static struct event_base *base;
 static char rsa_path[512], cert_path[512], certkey_path[512];
-
-/* Let closed connections finish their deferred frees before exit. */
-static void
-loop_drain(void)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv = {5, 0};
-
-	evtimer_add(ev, &tv);
-	while (!expired &&
-	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 1)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-}
-
-/* The deadline of a wait has passed. */
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
-/* Run the loop until cond holds or ms pass; returns whether it held. */
-static bool
-loop_until(cond_cb cond, void *arg, unsigned ms)
-{
-	bool expired = false;
-	struct event *ev = evtimer_new(base, deadline_cb, &expired);
-	struct timeval tv;
-	bool held;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-	while (!(held = cond != NULL && cond(arg)) && !expired)
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	event_free(ev);
-	return held;
-}
 
 /* Whether sim_start turns coalescing off (--no-coalesce). */
 static bool sim_no_coalesce;
@@ -352,101 +295,6 @@ call(struct dev *d, const char *method, const bson_t *body)
 		return NULL;
 	}
 	return p;
-}
-
-/* Collect the HTTP response as it arrives. */
-static void
-http_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct http_get *g = arg;
-
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-}
-
-/* The server closed: the response is complete. */
-static void
-http_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct http_get *g = arg;
-
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
-	g->done = true;
-}
-
-/* The HTTP response is complete. */
-static bool
-http_done(void *arg)
-{
-	return ((struct http_get *)arg)->done;
-}
-
-/*
- * GET url (http://127.0.0.1:PORT/PATH) with HTTP/1.0 over a bufferevent on
- * the test's loop, since the server runs on it too. Returns the status and
- * a malloc'd body in *body, or -1.
- */
-static int
-http_get(const char *url, uint8_t **body, size_t *len)
-{
-	struct sockaddr_in sin;
-	struct http_get g;
-	struct bufferevent *bev;
-	struct evbuffer_ptr end;
-	const char *hp, *path;
-	char host[64], line[64];
-	unsigned port;
-	int status = -1;
-	size_t hlen;
-
-	*body = NULL;
-	*len = 0;
-	if (strncmp(url, "http://", 7) != 0 ||
-	    (path = strchr(url + 7, '/')) == NULL)
-		return -1;
-	hp = url + 7;
-	if ((size_t)(path - hp) >= sizeof host)
-		return -1;
-	memcpy(host, hp, (size_t)(path - hp));
-	host[path - hp] = '\0';
-	if (strchr(host, ':') == NULL ||
-	    sscanf(strchr(host, ':') + 1, "%u", &port) != 1 || port > 65535)
-		return -1;
-	*strchr(host, ':') = '\0';
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	memset(&g, 0, sizeof g);
-	g.buf = evbuffer_new();
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(bev, http_read_cb, NULL, http_event_cb, &g);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	evbuffer_add_printf(bufferevent_get_output(bev),
-	    "GET %s HTTP/1.0\r\nHost: %s:%u\r\n\r\n", path, host, port);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin,
-	        sizeof sin) != 0 ||
-	    !loop_until(http_done, &g, TCLIENT_WAIT_MS))
-		goto out;
-	end = evbuffer_search(g.buf, "\r\n\r\n", 4, NULL);
-	if (end.pos < 0 || evbuffer_copyout(g.buf, line, sizeof line - 1) < 12)
-		goto out;
-	line[sizeof line - 1] = '\0';
-	if (sscanf(line, "HTTP/1.%*d %d", &status) != 1) {
-		status = -1;
-		goto out;
-	}
-	hlen = (size_t)end.pos + 4;
-	evbuffer_drain(g.buf, hlen);
-	*len = evbuffer_get_length(g.buf);
-	*body = malloc(*len + 1);
-	evbuffer_remove(g.buf, *body, *len);
-out:
-	bufferevent_free(bev);
-	evbuffer_free(g.buf);
-	return status;
 }
 
 /* WRITE text to chat from d; the reply, or NULL. */
@@ -800,7 +648,7 @@ test_photo(struct fix *f)
 		is_int(a.size, ==, sizeof data);
 		is_int(a.w, ==, 64);
 		is_int(a.h, ==, 48);
-		status = http_get(a.url, &got, &len);
+		status = tclient_http_get(base, a.url, &got, &len);
 		is_int(status, ==, 200);
 		is_mem(got, len, data, sizeof data);
 		free(got);
@@ -1192,7 +1040,7 @@ out:
 	tclient_free(f.b.tc);
 	tclient_free(f.d.tc);
 	locosim_free(f.sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* The raw peer's connection closed or failed. */
@@ -1375,7 +1223,7 @@ raw_wait_id(struct rawpeer *rp, uint32_t id)
 {
 	struct raw_cond c = {rp, id, NULL, 0};
 
-	loop_until(raw_ready, &c, TCLIENT_WAIT_MS);
+	tclient_loop_until(base, raw_ready, &c, TCLIENT_WAIT_MS);
 	return raw_find(rp, id);
 }
 
@@ -1468,14 +1316,14 @@ run_frames(enum loco_cipher cipher)
 	before = rp->frames;
 	for (k = 0; k < 3; k++)
 		locosim_send_text(sim, CHAT_GROUP, UC, "short");
-	loop_until(NULL, NULL, QUIET_MS);
+	tclient_loop_until(base, NULL, NULL, QUIET_MS);
 	is_uint(rp->n_pkts, ==, start);
 	ok(locosim_stall(sim, UA, false) == 1, "unstall");
 	c.rp = rp;
 	c.id = 0;
 	c.method = "MSG";
 	c.n = 3;
-	if (ok(loop_until(raw_ready, &c, TCLIENT_WAIT_MS) &&
+	if (ok(tclient_loop_until(base, raw_ready, &c, TCLIENT_WAIT_MS) &&
 	            raw_count(rp, "MSG") == 3,
 	        "three MSG arrive")) {
 		is_uint(rp->frames, ==, before + 1);
@@ -1493,7 +1341,8 @@ run_frames(enum loco_cipher cipher)
 	start = rp->n_pkts;
 	ok(locosim_send_text(sim, CHAT_GROUP, UC, "one more") > 0, "send");
 	c.n = 4;
-	if (ok(loop_until(raw_ready, &c, TCLIENT_WAIT_MS), "MSG arrives")) {
+	if (ok(tclient_loop_until(base, raw_ready, &c, TCLIENT_WAIT_MS),
+	        "MSG arrives")) {
 		is_uint(rp->frames, ==, before + 1);
 		is_uint(rp->n_pkts, ==, start + 1);
 	}
@@ -1504,7 +1353,7 @@ run_frames(enum loco_cipher cipher)
 out:
 	raw_free(rp);
 	locosim_free(sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* With coalescing off, held pushes leave one frame each. */
@@ -1543,13 +1392,13 @@ run_no_coalesce(enum loco_cipher cipher)
 	c.id = 0;
 	c.method = "MSG";
 	c.n = 3;
-	if (ok(loop_until(raw_ready, &c, TCLIENT_WAIT_MS),
+	if (ok(tclient_loop_until(base, raw_ready, &c, TCLIENT_WAIT_MS),
 	        "no-coalesce: three MSG arrive"))
 		is_uint(rp->frames, ==, before + 3);
 out:
 	raw_free(rp);
 	locosim_free(sim);
-	loop_drain();
+	tclient_loop_drain(base);
 }
 
 /* The pushes and frames in both cipher profiles. */

@@ -7,12 +7,18 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -52,6 +58,12 @@ struct tclient_wait_call {
 	struct loco_error err;
 };
 
+/* A minimal HTTP/1.0 GET on the loop (tclient_http_get). */
+struct tclient_http {
+	struct evbuffer *buf; /* owned */
+	bool done;
+};
+
 /* What a wait loop waits for; returns true when it is there. */
 typedef bool (*tclient_cond_cb)(struct tclient *tc, void *arg);
 
@@ -68,6 +80,10 @@ static bool tclient_wait(struct tclient *tc, unsigned ms, tclient_cond_cb cond,
 static bool tclient_cond_up(struct tclient *tc, void *arg);
 static bool tclient_cond_call(struct tclient *tc, void *arg);
 static bool tclient_cond_push(struct tclient *tc, void *arg);
+static void tclient_http_read_cb(struct bufferevent *bev, void *arg);
+static void tclient_http_event_cb(struct bufferevent *bev, short what,
+    void *arg);
+static bool tclient_http_done(void *arg);
 static bool tclient_cond_closed(struct tclient *tc, void *arg);
 static bool tclient_cond_never(struct tclient *tc, void *arg);
 static struct tclient_pkt *tclient_pkt_copy(const struct loco_packet *pkt);
@@ -698,4 +714,133 @@ tclient_len(const bson_t *doc, const char *path)
 	if (!tclient_doc(doc, path, &sub))
 		return -1;
 	return (int)bson_count_keys(&sub);
+}
+
+/* Run the loop until cond holds or ms pass; returns whether it held. */
+bool
+tclient_loop_until(struct event_base *base, tclient_cond_fn cond, void *arg,
+    unsigned ms)
+{
+	bool expired = false;
+	struct event *ev = evtimer_new(base, tclient_deadline_cb, &expired);
+	struct timeval tv;
+	bool held;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+	while (!(held = cond != NULL && cond(arg)) && !expired)
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+	event_free(ev);
+	return held;
+}
+
+/* Let closed connections finish their deferred frees. */
+void
+tclient_loop_drain(struct event_base *base)
+{
+	bool expired = false;
+	struct event *ev = evtimer_new(base, tclient_deadline_cb, &expired);
+	struct timeval tv = {5, 0};
+
+	evtimer_add(ev, &tv);
+	while (!expired &&
+	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 1)
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+	event_free(ev);
+}
+
+/* Collect the HTTP response as it arrives. */
+static void
+tclient_http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct tclient_http *g = arg;
+
+	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
+}
+
+/* The server closed: the response is complete. */
+static void
+tclient_http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tclient_http *g = arg;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	evbuffer_add_buffer(g->buf, bufferevent_get_input(bev));
+	g->done = true;
+}
+
+/* The HTTP response is complete. */
+static bool
+tclient_http_done(void *arg)
+{
+	return ((struct tclient_http *)arg)->done;
+}
+
+/* GET url over HTTP/1.0 on base; the status and the body, or -1. */
+int
+tclient_http_get(struct event_base *base, const char *url, uint8_t **body,
+    size_t *len)
+{
+	struct sockaddr_in sin;
+	struct tclient_http g;
+	struct bufferevent *bev;
+	struct evbuffer_ptr end;
+	const char *hp, *path;
+	char host[64], line[64];
+	unsigned port;
+	int status = -1;
+	size_t hlen;
+
+	*body = NULL;
+	*len = 0;
+	if (strncmp(url, "http://", 7) != 0 ||
+	    (path = strchr(url + 7, '/')) == NULL)
+		return -1;
+	hp = url + 7;
+	if ((size_t)(path - hp) >= sizeof host)
+		return -1;
+	memcpy(host, hp, (size_t)(path - hp));
+	host[path - hp] = '\0';
+	if (strchr(host, ':') == NULL ||
+	    sscanf(strchr(host, ':') + 1, "%u", &port) != 1 || port > 65535)
+		return -1;
+	*strchr(host, ':') = '\0';
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -1;
+	memset(&g, 0, sizeof g);
+	g.buf = evbuffer_new();
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(bev, tclient_http_read_cb, NULL,
+	    tclient_http_event_cb, &g);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	evbuffer_add_printf(bufferevent_get_output(bev),
+	    "GET %s HTTP/1.0\r\nHost: %s:%u\r\n\r\n", path, host, port);
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin,
+	        sizeof sin) != 0 ||
+	    !tclient_loop_until(base, tclient_http_done, &g, TCLIENT_WAIT_MS))
+		goto out;
+	end = evbuffer_search(g.buf, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0 || evbuffer_copyout(g.buf, line, sizeof line - 1) < 12)
+		goto out;
+	line[sizeof line - 1] = '\0';
+	if (sscanf(line, "HTTP/1.%*d %d", &status) != 1) {
+		status = -1;
+		goto out;
+	}
+	hlen = (size_t)end.pos + 4;
+	evbuffer_drain(g.buf, hlen);
+	*len = evbuffer_get_length(g.buf);
+	*body = malloc(*len + 1);
+	evbuffer_remove(g.buf, *body, *len);
+out:
+	bufferevent_free(bev);
+	evbuffer_free(g.buf);
+	return status;
 }

@@ -136,4 +136,29 @@ int tclient_len(const bson_t *doc, const char *path);
 /* A read-only view of the document or array at path; false if absent. */
 bool tclient_doc(const bson_t *doc, const char *path, bson_t *out);
 
+/* What tclient_loop_until waits for; returns true when it is there. */
+typedef bool (*tclient_cond_fn)(void *arg);
+
+/*
+ * Turn base one step at a time until cond(arg) holds or ms pass; cond NULL
+ * just waits out ms. Returns whether cond held.
+ */
+bool tclient_loop_until(struct event_base *base, tclient_cond_fn cond,
+    void *arg, unsigned ms);
+
+/*
+ * Turn base (for at most 5 s) until only the drain's own timer is left, so
+ * closed connections finish their deferred frees.
+ */
+void tclient_loop_drain(struct event_base *base);
+
+/*
+ * GET url (http://IPV4:PORT/PATH) with HTTP/1.0 over a bufferevent on
+ * base, for servers that run on the same loop. Returns the HTTP status and
+ * the body in *body (malloc'd, one spare byte past *len; the caller frees
+ * it), or -1 with *body NULL on a bad url, timeout or malformed response.
+ */
+int tclient_http_get(struct event_base *base, const char *url, uint8_t **body,
+    size_t *len);
+
 #endif
