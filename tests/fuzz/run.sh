@@ -7,7 +7,7 @@ build=${1:?usage: run.sh BUILDDIR [SECONDS] [TARGET...]}
 secs=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 src=$(cd "$(dirname "$0")/../.." && pwd)
-targets=${*:-"packet secure body"}
+targets=${*:-"packet secure body irc"}
 for t in $targets; do
 	make -C "$build" "tests/fuzz/fuzz-$t" >/dev/null
 	corpus="$build/tests/fuzz/corpus-$t"
