@@ -34,6 +34,7 @@
 #include "loco-error.h"
 #include "loco-key.h"
 #include "log.h"
+#include "passwd.h"
 #include "xmalloc.h"
 
 /* Longest host name (RFC 1035) and label. */
@@ -47,7 +48,8 @@
 #define CONF_QUOTE_MAX 64
 
 /* The sections a file may have. */
-static const char *const conf_sections[] = {"account", "loco", "store", "log"};
+static const char *const conf_sections[] = {"account", "loco", "store", "log",
+    "irc"};
 #define CONF_NSECTIONS (sizeof conf_sections / sizeof conf_sections[0])
 
 struct conf_parser;
@@ -115,6 +117,15 @@ static int conf_set_store(struct conf_parser *p, const struct conf_key *k,
     const char *value);
 static int conf_set_level(struct conf_parser *p, const struct conf_key *k,
     const char *value);
+static int conf_set_listen(struct conf_parser *p, const struct conf_key *k,
+    const char *value);
+static int conf_set_tls_file(struct conf_parser *p, const struct conf_key *k,
+    const char *value);
+static int conf_set_password(struct conf_parser *p, const struct conf_key *k,
+    const char *value);
+static int conf_set_bool(struct conf_parser *p, const struct conf_key *k,
+    const char *value);
+static bool conf_check_server_name(const char *v);
 static bool conf_check_uuid(const char *v);
 static bool conf_check_os(const char *v);
 static bool conf_check_version(const char *v);
@@ -164,6 +175,17 @@ static const struct conf_key conf_keys[] = {
     CONF_INT("loco", "ping_interval", ping_interval, 0, 3600),
     CONF_FN("store", "path", conf_set_store),
     CONF_FN("log", "level", conf_set_level),
+    CONF_FN("irc", "listen", conf_set_listen),
+    CONF_FN("irc", "tls_listen", conf_set_listen),
+    CONF_FN("irc", "tls_cert", conf_set_tls_file),
+    CONF_FN("irc", "tls_key", conf_set_tls_file),
+    CONF_STR("irc", "server_name", server_name, conf_check_server_name,
+        "a server name (a host name of at most 63 bytes)"),
+    CONF_FN("irc", "password", conf_set_password),
+    {"irc", "nick_ascii", conf_set_bool, offsetof(struct conf, nick_ascii), 0,
+        0, NULL, NULL},
+    CONF_INT("irc", "registration_timeout", registration_timeout, 5, 600),
+    CONF_INT("irc", "sendq_max", sendq_max, 64 * 1024, 64 * 1024 * 1024),
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 _Static_assert(CONF_NKEYS <= sizeof((struct conf_parser *)0)->seen /
@@ -544,7 +566,7 @@ conf_check_host(const char *host)
  */
 static int
 conf_hostport(const char *value, char **host, int64_t *port, char *why,
-    size_t whylen)
+    size_t whylen, long port_min)
 {
 	const char *colon, *ps;
 	char *h = NULL, *end;
@@ -585,9 +607,10 @@ conf_hostport(const char *value, char **host, int64_t *port, char *why,
 	}
 	errno = 0;
 	v = strtol(ps, &end, 10);
-	if (*ps < '0' || *ps > '9' || *end != '\0' || errno != 0 || v < 1 ||
-	    v > 65535) {
-		snprintf(why, whylen, "the port is not a number in 1 to 65535");
+	if (*ps < '0' || *ps > '9' || *end != '\0' || errno != 0 ||
+	    v < port_min || v > 65535) {
+		snprintf(why, whylen,
+		    "the port is not a number in %ld to 65535", port_min);
 		goto fail;
 	}
 	*host = h;
@@ -607,7 +630,7 @@ conf_set_booking(struct conf_parser *p, const struct conf_key *k,
 
 	(void)k;
 	if (conf_hostport(value, &p->c->booking_host, &p->c->booking_port, why,
-	        sizeof why) != 0)
+	        sizeof why, 1) != 0)
 		return conf_key_err(p, "'%s': %s",
 		    conf_quote(q, sizeof q, value), why);
 	return 0;
@@ -622,7 +645,7 @@ conf_set_checkin(struct conf_parser *p, const struct conf_key *k,
 
 	(void)k;
 	if (conf_hostport(value, &p->c->checkin_host, &p->c->checkin_port, why,
-	        sizeof why) != 0)
+	        sizeof why, 1) != 0)
 		return conf_key_err(p, "'%s': %s",
 		    conf_quote(q, sizeof q, value), why);
 	return 0;
@@ -704,6 +727,128 @@ conf_set_rsa(struct conf_parser *p, const struct conf_key *k, const char *value)
 	return 0;
 }
 
+/*
+ * Parse a listen list: host:port entries separated by commas or spaces,
+ * each once. Fills *out and *n (freed by conf_free); -1 after an error.
+ */
+static int
+conf_parse_listen(struct conf_parser *p, const char *value,
+    struct conf_listen **out, size_t *n)
+{
+	char q[CONF_QUOTE_MAX], why[128], *tok;
+	const char *s = value;
+	struct conf_listen l;
+	size_t len, i;
+
+	while (*(s += strspn(s, ", \t")) != '\0') {
+		len = strcspn(s, ", \t");
+		tok = xstrndup(s, len);
+		s += len;
+		if (conf_hostport(tok, &l.host, &l.port, why, sizeof why, 0) !=
+		    0) {
+			conf_key_err(p, "'%s': %s",
+			    conf_quote(q, sizeof q, tok), why);
+			free(tok);
+			return -1;
+		}
+		for (i = 0; i < *n; i++)
+			if (strcmp((*out)[i].host, l.host) == 0 &&
+			    (*out)[i].port == l.port && l.port != 0)
+				break;
+		if (i < *n || *n >= CONF_LISTEN_MAX) {
+			if (i < *n)
+				conf_key_err(p, "'%s' is listed twice",
+				    conf_quote(q, sizeof q, tok));
+			else
+				conf_key_err(p, "more than %d addresses",
+				    CONF_LISTEN_MAX);
+			free(l.host);
+			free(tok);
+			return -1;
+		}
+		free(tok);
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = l;
+	}
+	if (*n == 0)
+		return conf_key_err(p, "no address");
+	return 0;
+}
+
+/* [irc] listen and tls_listen. */
+static int
+conf_set_listen(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	if (strcmp(k->name, "listen") == 0)
+		return conf_parse_listen(p, value, &p->c->irc_listen,
+		    &p->c->n_irc_listen);
+	return conf_parse_listen(p, value, &p->c->irc_tls_listen,
+	    &p->c->n_irc_tls_listen);
+}
+
+/* [irc] tls_cert and tls_key: files we can read (loaded by the listener). */
+static int
+conf_set_tls_file(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	char **field =
+	    strcmp(k->name, "tls_cert") == 0 ? &p->c->tls_cert : &p->c->tls_key;
+	char why[512];
+	struct stat st;
+	int fd;
+
+	*field = conf_path(p, value);
+	if ((fd = conf_open_regular(*field, &st, why, sizeof why)) < 0)
+		return conf_key_err(p, "%s", why);
+	close(fd);
+	return 0;
+}
+
+/*
+ * [irc] password: a line from locoircd --hash-password. The value is never
+ * quoted back: a plain-text one is the password itself.
+ */
+static int
+conf_set_password(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	(void)k;
+	if (!passwd_is_hash(value))
+		return conf_key_err(p,
+		    "not a password hash; run 'locoircd --hash-password' and "
+		    "set password to the line it prints");
+	conf_set_secret(&p->c->irc_password, xstrdup(value));
+	return 0;
+}
+
+/* A yes/no key: true, yes, on, 1 or false, no, off, 0. */
+static int
+conf_set_bool(struct conf_parser *p, const struct conf_key *k,
+    const char *value)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	bool *field = (bool *)(void *)((char *)p->c + k->off);
+	char q[CONF_QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			*field = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			*field = false;
+			return 0;
+		}
+	}
+	return conf_key_err(p,
+	    "'%s' is not true or false (yes/no, on/off, "
+	    "1/0)",
+	    conf_quote(q, sizeof q, value));
+}
+
 /* The store path must name a file in a writable directory. */
 static int
 conf_check_store(struct conf_parser *p)
@@ -756,6 +901,13 @@ conf_set_level(struct conf_parser *p, const struct conf_key *k,
 		}
 	return conf_key_err(p, "'%s' is not warn, info, debug or trace",
 	    conf_quote(q, sizeof q, value));
+}
+
+/* server_name: a host name (RFC 2812 servername), one label or more. */
+static bool
+conf_check_server_name(const char *v)
+{
+	return strlen(v) <= CONF_LABEL_MAX && conf_check_host(v);
 }
 
 /* device_uuid: whatever the account registered, within reason. */
@@ -824,6 +976,60 @@ static bool
 conf_pair_ok(int64_t k, int64_t e)
 {
 	return (e == 3 && k == 16) || (e == 2 && (k == 12 || k == 15));
+}
+
+/* The [irc] checks and defaults, when the section is present. */
+static void
+conf_finish_irc(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	int l_tls, l_cert, l_key, head;
+
+	if ((head = p->section_line[conf_section_index("irc")]) == 0)
+		return;
+	c->irc = true;
+	if (conf_seen(p, "irc", "password") == 0) {
+		conf_point(p, "irc", "password", head);
+		conf_key_err(p,
+		    "missing (required: an open gateway is a stolen "
+		    "account; run 'locoircd --hash-password')");
+	}
+	l_tls = conf_seen(p, "irc", "tls_listen");
+	l_cert = conf_seen(p, "irc", "tls_cert");
+	l_key = conf_seen(p, "irc", "tls_key");
+	if (l_cert != 0 && l_key == 0) {
+		conf_point(p, "irc", "tls_cert", l_cert);
+		conf_key_err(p, "tls_key is missing (they go together)");
+	} else if (l_key != 0 && l_cert == 0) {
+		conf_point(p, "irc", "tls_key", l_key);
+		conf_key_err(p, "tls_cert is missing (they go together)");
+	} else if (l_tls != 0 && l_cert == 0) {
+		conf_point(p, "irc", "tls_listen", l_tls);
+		conf_key_err(p, "needs tls_cert and tls_key");
+	}
+	if (conf_seen(p, "irc", "listen") == 0) {
+		c->irc_listen = xcalloc(1, sizeof *c->irc_listen);
+		c->irc_listen[0].host = xstrdup("127.0.0.1");
+		c->irc_listen[0].port = 6667;
+		c->n_irc_listen = 1;
+	}
+	if (c->server_name == NULL)
+		c->server_name = xstrdup(CONF_DEFAULT_SERVER_NAME);
+	if (conf_seen(p, "irc", "registration_timeout") == 0)
+		c->registration_timeout = CONF_DEFAULT_REGISTRATION_TIMEOUT;
+	if (conf_seen(p, "irc", "sendq_max") == 0)
+		c->sendq_max = CONF_DEFAULT_SENDQ_MAX;
+}
+
+/* Free a listen list. */
+static void
+conf_free_listen(struct conf_listen *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(l[i].host);
+	free(l);
 }
 
 /* What only the whole file can tell: required keys, pairs, defaults. */
@@ -920,6 +1126,7 @@ conf_finish(struct conf_parser *p)
 	}
 	if (conf_seen(p, "log", "level") == 0)
 		c->log_level = LOG_LEVEL_INFO;
+	conf_finish_irc(p);
 }
 
 /* Order errors by line (stable: insertion sort; there are few). */
@@ -1064,6 +1271,12 @@ conf_free(struct conf *c)
 	free(c->rsa_public_key);
 	EVP_PKEY_free(c->rsa_key);
 	free(c->store_path);
+	conf_set_secret(&c->irc_password, NULL);
+	conf_free_listen(c->irc_listen, c->n_irc_listen);
+	conf_free_listen(c->irc_tls_listen, c->n_irc_tls_listen);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->server_name);
 	free(c);
 }
 

@@ -29,11 +29,22 @@
 #define CONF_DEFAULT_KEY_ENCRYPT_TYPE 16
 #define CONF_DEFAULT_ENCRYPT_TYPE 3
 #define CONF_DEFAULT_STORE_PATH "locoircd.db"
+#define CONF_DEFAULT_IRC_LISTEN "127.0.0.1:6667"
+#define CONF_DEFAULT_SERVER_NAME "locoircd"
+#define CONF_DEFAULT_REGISTRATION_TIMEOUT 30
+#define CONF_DEFAULT_SENDQ_MAX (1024 * 1024)
 
 /* Limits on what a configuration may hold. */
 #define CONF_FILE_MAX (1024 * 1024) /* bytes in the configuration file */
 #define CONF_TOKEN_MAX 4096         /* bytes in a token or token file */
 #define CONF_ERRORS_MAX 50          /* errors reported before giving up */
+#define CONF_LISTEN_MAX 16          /* addresses in listen or tls_listen */
+
+/* One address to listen on; port 0 lets the kernel choose (tests). */
+struct conf_listen {
+	char *host; /* a name, an IPv4 address or an IPv6 one (no brackets) */
+	int64_t port;
+};
 
 /*
  * A loaded configuration. Read-only once conf_load returns it; every string
@@ -75,6 +86,20 @@ struct conf {
 
 	/* [log] */
 	enum log_level log_level;
+
+	/* [irc]: all zero when the file has no [irc] section. */
+	bool irc;                       /* the section is present */
+	struct conf_listen *irc_listen; /* plain-text listeners */
+	size_t n_irc_listen;
+	struct conf_listen *irc_tls_listen; /* TLS listeners; may be none */
+	size_t n_irc_tls_listen;
+	char *tls_cert; /* NULL unless set; required with tls_listen */
+	char *tls_key;  /* likewise */
+	char *server_name;
+	char *irc_password; /* secret: a passwd_hash line, never logged */
+	bool nick_ascii;    /* romanised ASCII nicks instead of UTF-8 */
+	int64_t registration_timeout; /* seconds */
+	int64_t sendq_max;            /* bytes queued per client */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <bson/bson.h>
@@ -30,6 +31,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "passwd.h"
 #include "xmalloc.h"
 
 #ifndef LOCOIRC_SYSCONFDIR
@@ -46,6 +48,7 @@ enum {
 	OPT_CHECK_CONFIG = 256,
 	OPT_READY_FD,
 	OPT_PIDFILE,
+	OPT_HASH_PASSWORD,
 };
 
 /* What the command line asked for. */
@@ -54,6 +57,7 @@ struct main_opts {
 	bool foreground;     /* -f */
 	int verbose;         /* -v count */
 	bool check_config;   /* --check-config */
+	bool hash_password;  /* --hash-password */
 	int ready_fd;        /* --ready-fd, -1 = stdout */
 	const char *pidfile; /* --pidfile FILE, or NULL */
 };
@@ -65,6 +69,7 @@ static const struct option main_longopts[] = {
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"hash-password", no_argument, NULL, OPT_HASH_PASSWORD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -77,6 +82,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: locoircd [-fv] [-c FILE] [--ready-fd=N] [--pidfile=FILE]\n"
 	    "       locoircd --check-config [-c FILE]\n"
+	    "       locoircd --hash-password\n"
 	    "       locoircd --help | --version\n"
 	    "The default FILE is %s; see locoircd(8).\n",
 	    MAIN_DEFAULT_CONF);
@@ -124,6 +130,9 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		case OPT_CHECK_CONFIG:
 			o->check_config = true;
 			break;
+		case OPT_HASH_PASSWORD:
+			o->hash_password = true;
+			break;
 		case OPT_READY_FD:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -159,6 +168,59 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 	}
 	if (optind != argc)
 		bad_args("unexpected argument '%s'", argv[optind]);
+}
+
+/*
+ * --hash-password: read one line from stdin (without echo on a terminal),
+ * print its hash line for [irc] password. Returns the exit status.
+ */
+static int
+main_hash_password(void)
+{
+	struct termios old, quiet;
+	char buf[1024], *hash;
+	bool tty = isatty(STDIN_FILENO) == 1, got;
+	size_t len;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		fflush(stderr);
+		if (tcgetattr(STDIN_FILENO, &old) != 0)
+			tty = false;
+	}
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	got = fgets(buf, sizeof buf, stdin) != NULL;
+	if (tty)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	len = got ? strlen(buf) : 0;
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (len == sizeof buf - 1) {
+		OPENSSL_cleanse(buf, sizeof buf);
+		fprintf(stderr, "locoircd: the password is too long\n");
+		return 1;
+	}
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	if (len == 0) {
+		OPENSSL_cleanse(buf, sizeof buf);
+		fprintf(stderr, "locoircd: empty password refused\n");
+		return 1;
+	}
+	hash = passwd_hash(buf);
+	OPENSSL_cleanse(buf, sizeof buf);
+	if (hash == NULL) {
+		fprintf(stderr, "locoircd: cannot hash the password\n");
+		return 1;
+	}
+	printf("%s\n", hash);
+	xfree_secret(hash, strlen(hash) + 1);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* path made absolute against the current directory (not resolved). */
@@ -261,6 +323,8 @@ main(int argc, char **argv)
 	int pidfd = -1, status;
 
 	main_parse_args(argc, argv, &o);
+	if (o.hash_password)
+		return main_hash_password();
 	/* A peer that goes away must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 	/* The store holds private chats: nothing we create is shared. */

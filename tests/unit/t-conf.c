@@ -24,6 +24,14 @@
 #include "loco-key.h"
 #include "tap.h"
 
+/*
+ * A password line: PBKDF2-SHA256 of "correct horse", salt 00..0f, 1000
+ * iterations, as the openssl CLI computes it (t-passwd checks that).
+ */
+#define HASH                                                                   \
+	"pbkdf2-sha256$1000$AAECAwQFBgcICQoLDA0ODw==$"                         \
+	"yRTMTwbMbo9G0VfjobWqerzuuxe7BETNTErBbKKumGQ="
+
 /* A token no error message may ever show. */
 #define SECRET "s3cr3t-T0KEN-do-not-log"
 
@@ -797,11 +805,14 @@ test_docs(void)
 	    "app_version", "dtype", "ntype", "mccmnc", "lang", "country_iso",
 	    "booking", "booking_ca", "checkin_fallback", "rsa_public_key",
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
-	    "level"};
+	    "level", "listen", "tls_listen", "tls_cert", "tls_key",
+	    "server_name", "password", "nick_ascii", "registration_timeout",
+	    "sendq_max"};
 	static const char *const defaulted[] = {"os", "app_version", "dtype",
 	    "ntype", "mccmnc", "lang", "country_iso", "booking",
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
-	    "level"};
+	    "level", "listen", "server_name", "nick_ascii",
+	    "registration_timeout", "sendq_max"};
 	char *example = read_source("conf/locoircd.conf.example");
 	char *man = read_source("docs/locoircd.conf.5");
 	char want[128], *out, *o, *line, *save = NULL;
@@ -835,6 +846,9 @@ test_docs(void)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '[')
 			o += sprintf(o, "%s\n", line);
+		/* [irc] is commented out: it turns the listener on. */
+		if (strcmp(line, ";[irc]") == 0)
+			o += sprintf(o, "[irc]\npassword = %s\n", HASH);
 		if (strcmp(line, "[account]") == 0)
 			o += sprintf(o,
 			    "user_id = 7000000001\n"
@@ -853,16 +867,220 @@ test_docs(void)
 	put("example.conf", 0600, "%s", out);
 	snprintf(want, sizeof want, "%s/example.conf", tap_tmpdir());
 	a = load_good(want);
-	b = load_good(minimal("nodefaults.conf", "", ""));
+	b = load_good(
+	    minimal("nodefaults.conf", "", "[irc]\npassword = " HASH "\n"));
 	ok(a != NULL && b != NULL && conf_engine_equal(a, b) &&
 	        a->log_level == b->log_level &&
 	        strcmp(a->store_path, b->store_path) == 0,
 	    "the example's defaults are the real ones");
+	ok(a != NULL && b != NULL && a->irc && b->irc && a->n_irc_listen == 1 &&
+	        b->n_irc_listen == 1 &&
+	        strcmp(a->irc_listen[0].host, b->irc_listen[0].host) == 0 &&
+	        a->irc_listen[0].port == b->irc_listen[0].port &&
+	        strcmp(a->server_name, b->server_name) == 0 &&
+	        a->nick_ascii == b->nick_ascii &&
+	        a->registration_timeout == b->registration_timeout &&
+	        a->sendq_max == b->sendq_max,
+	    "the example's [irc] defaults are the real ones");
 	conf_free(a);
 	conf_free(b);
 	free(out);
 	free(example);
 	free(man);
+}
+
+/* The [irc] section: every key, the defaults, every error. */
+static void
+test_irc(void)
+{
+	const char *path;
+	struct conf *c;
+	char *errs, line[800], rest[1400];
+
+	/* No [irc]: the daemon runs as before, nothing set. */
+	c = load_good(minimal("irc-none.conf", "", ""));
+	ok(c != NULL && !c->irc && c->n_irc_listen == 0 &&
+	        c->irc_password == NULL && c->server_name == NULL,
+	    "no [irc]: no listener");
+	conf_free(c);
+
+	/* Only the password: the defaults. */
+	c = load_good(
+	    minimal("irc-min.conf", "", "[irc]\npassword = " HASH "\n"));
+	if (ok(c != NULL && c->irc, "[irc] with a password loads")) {
+		ok(c->n_irc_listen == 1 &&
+		        strcmp(c->irc_listen[0].host, "127.0.0.1") == 0 &&
+		        c->irc_listen[0].port == 6667,
+		    "listen defaults to 127.0.0.1:6667");
+		is_uint(c->n_irc_tls_listen, ==, 0);
+		ok(c->tls_cert == NULL && c->tls_key == NULL, "no TLS files");
+		is_str(c->server_name, "locoircd");
+		is_str(c->irc_password, HASH);
+		ok(!c->nick_ascii, "nick_ascii defaults to false");
+		is_int(c->registration_timeout, ==, 30);
+		is_int(c->sendq_max, ==, 1024 * 1024);
+	}
+	conf_free(c);
+
+	/* Every key. */
+	if (cert_path[0] != '\0') {
+		snprintf(line, sizeof line, "%s/ca.key", tap_tmpdir());
+		snprintf(rest, sizeof rest,
+		    "[irc]\n"
+		    "listen = 127.0.0.1:0, [::1]:6668 localhost:6669\n"
+		    "tls_listen = 0.0.0.0:6697\n"
+		    "tls_cert = %s\n"
+		    "tls_key = ca.key\n"
+		    "server_name = irc.example.org\n"
+		    "password = %s\n"
+		    "nick_ascii = yes\n"
+		    "registration_timeout = 600\n"
+		    "sendq_max = 65536\n",
+		    cert_path, HASH);
+		path = minimal("irc-every.conf", "", rest);
+		c = load_good(path);
+		if (ok(c != NULL, "[irc] every key: loads")) {
+			ok(c->n_irc_listen == 3 &&
+			        strcmp(c->irc_listen[0].host, "127.0.0.1") ==
+			            0 &&
+			        c->irc_listen[0].port == 0 &&
+			        strcmp(c->irc_listen[1].host, "::1") == 0 &&
+			        c->irc_listen[1].port == 6668 &&
+			        strcmp(c->irc_listen[2].host, "localhost") ==
+			            0 &&
+			        c->irc_listen[2].port == 6669,
+			    "listen: three addresses, commas or spaces");
+			ok(c->n_irc_tls_listen == 1 &&
+			        strcmp(c->irc_tls_listen[0].host, "0.0.0.0") ==
+			            0 &&
+			        c->irc_tls_listen[0].port == 6697,
+			    "tls_listen");
+			is_str(c->tls_cert, cert_path);
+			is_str(c->tls_key, line);
+			is_str(c->server_name, "irc.example.org");
+			ok(c->nick_ascii, "nick_ascii = yes");
+			is_int(c->registration_timeout, ==, 600);
+			is_int(c->sendq_max, ==, 65536);
+		}
+		conf_free(c);
+	} else {
+		ok(false, "no certificate from the openssl program");
+	}
+	c = load_good(minimal("irc-bool.conf", "",
+	    "[irc]\npassword = " HASH "\nnick_ascii = off\n"));
+	ok(c != NULL && !c->nick_ascii, "nick_ascii = off");
+	conf_free(c);
+
+	/* Errors. */
+	path = minimal("irc-nopw.conf", "", "[irc]\nnick_ascii = true\n");
+	one_error(path, 6, "[irc] password: missing (required",
+	    "password required");
+	path = minimal("irc-empty.conf", "", "[irc]\n");
+	one_error(path, 6, "[irc] password: missing", "an empty [irc] too");
+	path = minimal("irc-plain.conf", "", "[irc]\npassword = hunter2\n");
+	one_error(path, 7,
+	    "[irc] password: not a password hash; run "
+	    "'locoircd --hash-password'",
+	    "plain-text password");
+	errs = load_bad(path);
+	ok(strstr(errs, "hunter2") == NULL, "the plain password is not shown");
+	free(errs);
+	path = minimal("irc-badhash.conf", "",
+	    "[irc]\npassword = pbkdf2-sha256$0$AAAA$AAAA\n");
+	one_error(path, 7, "[irc] password: not a password hash",
+	    "malformed hash");
+	path = minimal("irc-l1.conf", "",
+	    "[irc]\npassword = " HASH "\nlisten = 127.0.0.1\n");
+	one_error(path, 8, "[irc] listen: '127.0.0.1': expected 'host:port'",
+	    "listen without a port");
+	path = minimal("irc-l2.conf", "",
+	    "[irc]\npassword = " HASH "\nlisten = 127.0.0.1:70000\n");
+	one_error(path, 8, "[irc] listen: '127.0.0.1:70000': the port",
+	    "listen port out of range");
+	path = minimal("irc-l3.conf", "",
+	    "[irc]\npassword = " HASH "\nlisten = ::1:6667\n");
+	one_error(path, 8, "needs brackets", "IPv6 without brackets");
+	path = minimal("irc-l4.conf", "",
+	    "[irc]\npassword = " HASH
+	    "\nlisten = 127.0.0.1:6667,127.0.0.1:6667\n");
+	one_error(path, 8, "[irc] listen: '127.0.0.1:6667' is listed twice",
+	    "listen duplicate");
+	path = minimal("irc-l5.conf", "",
+	    "[irc]\npassword = " HASH "\nlisten = , ,\n");
+	one_error(path, 8, "[irc] listen: no address", "listen of separators");
+	path = minimal("irc-l6.conf", "",
+	    "[irc]\npassword = " HASH
+	    "\nlisten = a:1 a:2 a:3 a:4 a:5 a:6 a:7 a:8 a:9 a:10 a:11 a:12 "
+	    "a:13 a:14 a:15 a:16 a:17\n");
+	one_error(path, 8, "[irc] listen: more than 16 addresses",
+	    "too many listeners");
+	path = minimal("irc-t1.conf", "",
+	    "[irc]\npassword = " HASH "\ntls_listen = 127.0.0.1:6697\n");
+	one_error(path, 8, "[irc] tls_listen: needs tls_cert and tls_key",
+	    "tls_listen without files");
+	snprintf(rest, sizeof rest,
+	    "[irc]\npassword = " HASH "\ntls_cert = %s\n", pub_path);
+	path = minimal("irc-t2.conf", "", rest);
+	one_error(path, 8, "[irc] tls_cert: tls_key is missing",
+	    "tls_cert alone");
+	snprintf(rest, sizeof rest,
+	    "[irc]\npassword = " HASH "\ntls_key = %s\n", pub_path);
+	path = minimal("irc-t3.conf", "", rest);
+	one_error(path, 8, "[irc] tls_key: tls_cert is missing",
+	    "tls_key alone");
+	snprintf(rest, sizeof rest,
+	    "[irc]\npassword = " HASH
+	    "\ntls_cert = nowhere.pem\ntls_key = %s\n",
+	    pub_path);
+	path = minimal("irc-t4.conf", "", rest);
+	one_error(path, 8, "[irc] tls_cert: cannot open", "unreadable cert");
+	snprintf(rest, sizeof rest,
+	    "[irc]\npassword = " HASH "\ntls_cert = %s\ntls_key = %s\n",
+	    pub_path, tap_tmpdir());
+	path = minimal("irc-t5.conf", "", rest);
+	one_error(path, 9, "[irc] tls_key: ", "a directory as the key");
+	path = minimal("irc-s1.conf", "",
+	    "[irc]\npassword = " HASH "\nserver_name = irc example\n");
+	one_error(path, 8, "[irc] server_name: 'irc example' is not",
+	    "server_name with a space");
+	path = minimal("irc-s2.conf", "",
+	    "[irc]\npassword = " HASH "\nserver_name = "
+	    "a234567890123456789012345678901234567890123456789012345678901234"
+	    "\n");
+	one_error(path, 8, "[irc] server_name: ", "server_name of 64 bytes");
+	path = minimal("irc-s3.conf", "",
+	    "[irc]\npassword = " HASH "\nserver_name = -bad.example\n");
+	one_error(path, 8, "[irc] server_name: ", "server_name with a dash");
+	path = minimal("irc-b.conf", "",
+	    "[irc]\npassword = " HASH "\nnick_ascii = maybe\n");
+	one_error(path, 8, "[irc] nick_ascii: 'maybe' is not true or false",
+	    "nick_ascii not a boolean");
+	path = minimal("irc-r1.conf", "",
+	    "[irc]\npassword = " HASH "\nregistration_timeout = 4\n");
+	one_error(path, 8,
+	    "[irc] registration_timeout: '4' is out of range "
+	    "(5 to 600)",
+	    "registration_timeout too small");
+	path = minimal("irc-r2.conf", "",
+	    "[irc]\npassword = " HASH "\nregistration_timeout = 601\n");
+	one_error(path, 8, "[irc] registration_timeout: '601' is out",
+	    "registration_timeout too large");
+	path = minimal("irc-q1.conf", "",
+	    "[irc]\npassword = " HASH "\nsendq_max = 65535\n");
+	one_error(path, 8,
+	    "[irc] sendq_max: '65535' is out of range "
+	    "(65536 to 67108864)",
+	    "sendq_max too small");
+	path = minimal("irc-q2.conf", "",
+	    "[irc]\npassword = " HASH "\nsendq_max = 67108865\n");
+	one_error(path, 8, "[irc] sendq_max: '67108865' is out",
+	    "sendq_max too large");
+	path = minimal("irc-dup.conf", "",
+	    "[irc]\npassword = " HASH "\npassword = " HASH "\n");
+	one_error(path, 8, "[irc] password: duplicate key", "duplicate key");
+	path = minimal("irc-unk.conf", "",
+	    "[irc]\npassword = " HASH "\nport = 6667\n");
+	one_error(path, 8, "[irc] unknown key 'port'", "unknown [irc] key");
 }
 
 /* Keys and a certificate the tests point at. */
@@ -916,6 +1134,7 @@ main(void)
 	test_errors();
 	test_tokens();
 	test_reload();
+	test_irc();
 	test_docs();
 	return done_testing();
 }
