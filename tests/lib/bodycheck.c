@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bodycheck.h"
+#include "loco-bson.h"
 #include "tap.h"
 
 /* What xform_doc does to the elements it copies. */
@@ -479,4 +480,60 @@ bodycheck_run(const struct bodycheck *c)
 	free(x);
 	free(y);
 	free(zero);
+}
+
+/* Copy src into dst (uninitialised) with key changed as v says. */
+void
+bodycheck_replace_key(const bson_t *src, const char *key,
+    enum bodycheck_variant v, bson_t *dst)
+{
+	bson_iter_t it;
+	int64_t n = 0;
+	bson_t empty;
+
+	bson_init(dst);
+	bson_iter_init(&it, src);
+	while (bson_iter_next(&it)) {
+		if (strcmp(bson_iter_key(&it), key) != 0) {
+			bson_append_iter(dst, NULL, 0, &it);
+			continue;
+		}
+		loco_bson_iter_i64(&it, &n);
+		switch (v) {
+		case V_DROP:
+			break;
+		case V_STRING:
+			bson_append_utf8(dst, key, -1, "x", -1);
+			break;
+		case V_DOC:
+			bson_init(&empty);
+			bson_append_document(dst, key, -1, &empty);
+			bson_destroy(&empty);
+			break;
+		case V_INT32:
+			bson_append_int32(dst, key, -1, (int32_t)n);
+			break;
+		case V_INT64:
+			bson_append_int64(dst, key, -1, n);
+			break;
+		case V_DOUBLE:
+			bson_append_double(dst, key, -1, (double)n);
+			break;
+		case V_FRACTION:
+			bson_append_double(dst, key, -1, 1.5);
+			break;
+		case V_HUGE:
+			bson_append_double(dst, key, -1, 1e19);
+			break;
+		case V_WIDE:
+			bson_append_int64(dst, key, -1, INT64_C(1) << 40);
+			break;
+		case V_BAD_UTF8:
+			bson_append_utf8(dst, key, -1,
+			    "a\xff"
+			    "b",
+			    3);
+			break;
+		}
+	}
 }

@@ -59,4 +59,23 @@ bson_t *bodycheck_replace(const bson_t *doc, const char *key,
  * document, which is a test bug. Free with bson_destroy. */
 bson_t *bodycheck_hex_doc(const char *hex);
 
+/* How bodycheck_replace_key changes one key of a document. */
+enum bodycheck_variant {
+	V_DROP,     /* remove the key */
+	V_STRING,   /* a string "x" */
+	V_DOC,      /* an empty document */
+	V_INT32,    /* int32 of the value */
+	V_INT64,    /* int64 of the value */
+	V_DOUBLE,   /* double of the value */
+	V_FRACTION, /* 1.5 */
+	V_HUGE,     /* 1e19, outside int64 */
+	V_WIDE,     /* int64 2^40, outside int32 */
+	V_BAD_UTF8, /* a string with invalid UTF-8 */
+};
+
+/* Copy src into dst (uninitialised; the caller destroys it) with key
+ * changed as v says; other keys keep their order. */
+void bodycheck_replace_key(const bson_t *src, const char *key,
+    enum bodycheck_variant v, bson_t *dst);
+
 #endif

@@ -12,27 +12,13 @@
 
 #include <bson/bson.h>
 
+#include "bodycheck.h"
 #include "loco-bson.h"
 #include "loco-chatlog.h"
 #include "loco-error.h"
 #include "loco-msgtype.h"
 #include "tap.h"
 
-enum variant {
-	V_DROP,     /* remove the key */
-	V_STRING,   /* a string "x" */
-	V_DOC,      /* an empty document */
-	V_INT32,    /* int32 of the value */
-	V_INT64,    /* int64 of the value */
-	V_DOUBLE,   /* double of the value */
-	V_FRACTION, /* 1.5 */
-	V_HUGE,     /* 1e19, outside int64 */
-	V_WIDE,     /* int64 2^40, outside int32 */
-	V_BAD_UTF8, /* a string with invalid UTF-8 */
-};
-
-static void replace_key(const bson_t *src, const char *key, enum variant v,
-    bson_t *dst);
 static void build_chatlog(bson_t *doc);
 static int chatlog_roundtrip(const bson_t *doc, bson_t *out,
     struct loco_error *err);
@@ -46,61 +32,6 @@ static void test_attachment_parse(void);
 static void test_attachment(void);
 static void test_feed(void);
 static void test_fuzz_entry(void);
-
-/* Copy src into dst (uninitialised) with key changed as v says. */
-static void
-replace_key(const bson_t *src, const char *key, enum variant v, bson_t *dst)
-{
-	bson_iter_t it;
-	int64_t n = 0;
-	bson_t empty;
-
-	bson_init(dst);
-	bson_iter_init(&it, src);
-	while (bson_iter_next(&it)) {
-		if (strcmp(bson_iter_key(&it), key) != 0) {
-			bson_append_iter(dst, NULL, 0, &it);
-			continue;
-		}
-		loco_bson_iter_i64(&it, &n);
-		switch (v) {
-		case V_DROP:
-			break;
-		case V_STRING:
-			bson_append_utf8(dst, key, -1, "x", -1);
-			break;
-		case V_DOC:
-			bson_init(&empty);
-			bson_append_document(dst, key, -1, &empty);
-			bson_destroy(&empty);
-			break;
-		case V_INT32:
-			bson_append_int32(dst, key, -1, (int32_t)n);
-			break;
-		case V_INT64:
-			bson_append_int64(dst, key, -1, n);
-			break;
-		case V_DOUBLE:
-			bson_append_double(dst, key, -1, (double)n);
-			break;
-		case V_FRACTION:
-			bson_append_double(dst, key, -1, 1.5);
-			break;
-		case V_HUGE:
-			bson_append_double(dst, key, -1, 1e19);
-			break;
-		case V_WIDE:
-			bson_append_int64(dst, key, -1, INT64_C(1) << 40);
-			break;
-		case V_BAD_UTF8:
-			bson_append_utf8(dst, key, -1,
-			    "a\xff"
-			    "b",
-			    3);
-			break;
-		}
-	}
-}
 
 /* A chatLog with small ids (so they fit int32 and double exactly). */
 static void
@@ -297,20 +228,21 @@ test_chatlog_liberal(void)
 	ok(chatlog_roundtrip(&base, &ref, &err) == 0, "base chatLog decodes");
 	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		for (v = V_INT32; v <= V_DOUBLE; v++) {
-			replace_key(&base, ids[i], (enum variant)v, &var);
+			bodycheck_replace_key(&base, ids[i],
+			    (enum bodycheck_variant)v, &var);
 			ok(chatlog_roundtrip(&var, &out, &err) == 0 &&
 			        bson_equal(&out, &ref),
 			    "chatLog %s as variant %d", ids[i], v);
 			bson_destroy(&var);
 			bson_destroy(&out);
 		}
-		replace_key(&base, ids[i], V_FRACTION, &var);
+		bodycheck_replace_key(&base, ids[i], V_FRACTION, &var);
 		ok(chatlog_roundtrip(&var, &out, &err) == -1 &&
 		        err.code == LOCO_ERR_TYPE,
 		    "chatLog %s = 1.5 is a type error", ids[i]);
 		bson_destroy(&var);
 		bson_destroy(&out);
-		replace_key(&base, ids[i], V_HUGE, &var);
+		bodycheck_replace_key(&base, ids[i], V_HUGE, &var);
 		ok(chatlog_roundtrip(&var, &out, &err) == -1 &&
 		        err.code == LOCO_ERR_TYPE,
 		    "chatLog %s = 1e19 is a type error", ids[i]);
@@ -318,13 +250,13 @@ test_chatlog_liberal(void)
 		bson_destroy(&out);
 	}
 	for (i = 0; i < sizeof i32s / sizeof i32s[0]; i++) {
-		replace_key(&base, i32s[i], V_INT64, &var);
+		bodycheck_replace_key(&base, i32s[i], V_INT64, &var);
 		ok(chatlog_roundtrip(&var, &out, &err) == 0 &&
 		        bson_equal(&out, &ref),
 		    "chatLog %s as int64", i32s[i]);
 		bson_destroy(&var);
 		bson_destroy(&out);
-		replace_key(&base, i32s[i], V_WIDE, &var);
+		bodycheck_replace_key(&base, i32s[i], V_WIDE, &var);
 		ok(chatlog_roundtrip(&var, &out, &err) == -1 &&
 		        err.code == LOCO_ERR_TYPE,
 		    "chatLog %s = 2^40 is a type error", i32s[i]);
@@ -352,7 +284,7 @@ test_chatlog_errors(void)
 
 	build_chatlog(&base);
 	for (i = 0; i < sizeof required / sizeof required[0]; i++) {
-		replace_key(&base, required[i], V_DROP, &var);
+		bodycheck_replace_key(&base, required[i], V_DROP, &var);
 		ok(loco_chatlog_decode(&var, &cl, &err) == -1 &&
 		        err.code == LOCO_ERR_MISSING &&
 		        strstr(err.msg, required[i]) != NULL &&
@@ -362,7 +294,7 @@ test_chatlog_errors(void)
 		bson_destroy(&var);
 	}
 	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
-		replace_key(&base, all[i], V_DOC, &var);
+		bodycheck_replace_key(&base, all[i], V_DOC, &var);
 		ok(loco_chatlog_decode(&var, &cl, &err) == -1 &&
 		        err.code == LOCO_ERR_TYPE &&
 		        strstr(err.msg, all[i]) != NULL,
@@ -370,7 +302,7 @@ test_chatlog_errors(void)
 		bson_destroy(&var);
 	}
 	for (i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-		replace_key(&base, strs[i], V_BAD_UTF8, &var);
+		bodycheck_replace_key(&base, strs[i], V_BAD_UTF8, &var);
 		ok(loco_chatlog_decode(&var, &cl, &err) == 0, "bad UTF-8 in %s",
 		    strs[i]);
 		field = strcmp(strs[i], "message") == 0  ? &cl.message

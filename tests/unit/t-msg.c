@@ -12,25 +12,13 @@
 
 #include <bson/bson.h>
 
+#include "bodycheck.h"
 #include "loco-bson.h"
 #include "loco-chatlog.h"
 #include "loco-error.h"
 #include "loco-msg.h"
 #include "loco-msgtype.h"
 #include "tap.h"
-
-enum variant {
-	V_DROP,     /* remove the key */
-	V_STRING,   /* a string "x" */
-	V_DOC,      /* an empty document */
-	V_INT32,    /* int32 of the value */
-	V_INT64,    /* int64 of the value */
-	V_DOUBLE,   /* double of the value */
-	V_FRACTION, /* 1.5 */
-	V_HUGE,     /* 1e19, outside int64 */
-	V_WIDE,     /* int64 2^40, outside int32 */
-	V_BAD_UTF8, /* a string with invalid UTF-8 */
-};
 
 /* Decode in, encode into out (always initialised), release. */
 typedef int (
@@ -82,8 +70,6 @@ ROUNDTRIP(decunread_push)
 
 static int rt_forward_req(const bson_t *in, bson_t *out,
     struct loco_error *err);
-static void replace_key(const bson_t *src, const char *key, enum variant v,
-    bson_t *dst);
 static void append_chatlog(bson_t *doc, const char *key, int32_t type,
     const char *message);
 static void build_write_req(bson_t *doc);
@@ -126,61 +112,6 @@ rt_forward_req(const bson_t *in, bson_t *out, struct loco_error *err)
 	loco_forward_req_encode(&x, out);
 	loco_forward_req_release(&x);
 	return 0;
-}
-
-/* Copy src into dst (uninitialised) with key changed as v says. */
-static void
-replace_key(const bson_t *src, const char *key, enum variant v, bson_t *dst)
-{
-	bson_iter_t it;
-	int64_t n = 0;
-	bson_t empty;
-
-	bson_init(dst);
-	bson_iter_init(&it, src);
-	while (bson_iter_next(&it)) {
-		if (strcmp(bson_iter_key(&it), key) != 0) {
-			bson_append_iter(dst, NULL, 0, &it);
-			continue;
-		}
-		loco_bson_iter_i64(&it, &n);
-		switch (v) {
-		case V_DROP:
-			break;
-		case V_STRING:
-			bson_append_utf8(dst, key, -1, "x", -1);
-			break;
-		case V_DOC:
-			bson_init(&empty);
-			bson_append_document(dst, key, -1, &empty);
-			bson_destroy(&empty);
-			break;
-		case V_INT32:
-			bson_append_int32(dst, key, -1, (int32_t)n);
-			break;
-		case V_INT64:
-			bson_append_int64(dst, key, -1, n);
-			break;
-		case V_DOUBLE:
-			bson_append_double(dst, key, -1, (double)n);
-			break;
-		case V_FRACTION:
-			bson_append_double(dst, key, -1, 1.5);
-			break;
-		case V_HUGE:
-			bson_append_double(dst, key, -1, 1e19);
-			break;
-		case V_WIDE:
-			bson_append_int64(dst, key, -1, INT64_C(1) << 40);
-			break;
-		case V_BAD_UTF8:
-			bson_append_utf8(dst, key, -1,
-			    "a\xff"
-			    "b",
-			    3);
-			break;
-		}
-	}
 }
 
 /* A chatLog sub-document in our encoder's key order (LOCO.md 2.1). */
@@ -467,7 +398,7 @@ run_table(const struct codec *c)
 		    c->name);
 
 	for (i = 0; i < 4 && c->required[i] != NULL; i++) {
-		replace_key(&base, c->required[i], V_DROP, &var);
+		bodycheck_replace_key(&base, c->required[i], V_DROP, &var);
 		ok(c->rt(&var, &out, &err) == -1 &&
 		        err.code == LOCO_ERR_MISSING &&
 		        strstr(err.msg, c->name) != NULL &&
@@ -489,7 +420,7 @@ run_table(const struct codec *c)
 		if (lenient) {
 			/* A copy nobody reads back: the body still decodes
 			 * and encodes as before. */
-			replace_key(&base, key, V_DOC, &var);
+			bodycheck_replace_key(&base, key, V_DOC, &var);
 			ok(c->rt(&var, &out, &err) == 0 &&
 			        bson_equal(&out, &ref),
 			    "%s: %s of any type is ignored", c->name, key);
@@ -497,7 +428,7 @@ run_table(const struct codec *c)
 			bson_destroy(&var);
 			continue;
 		}
-		replace_key(&base, key,
+		bodycheck_replace_key(&base, key,
 		    BSON_ITER_HOLDS_DOCUMENT(&it) || BSON_ITER_HOLDS_ARRAY(&it)
 		        ? V_STRING
 		        : V_DOC,
@@ -511,19 +442,20 @@ run_table(const struct codec *c)
 
 	for (i = 0; i < 6 && c->ids[i] != NULL; i++) {
 		for (v = V_INT32; v <= V_DOUBLE; v++) {
-			replace_key(&base, c->ids[i], (enum variant)v, &var);
+			bodycheck_replace_key(&base, c->ids[i],
+			    (enum bodycheck_variant)v, &var);
 			ok(c->rt(&var, &out, &err) == 0 &&
 			        bson_equal(&out, &ref),
 			    "%s: %s as variant %d", c->name, c->ids[i], v);
 			bson_destroy(&out);
 			bson_destroy(&var);
 		}
-		replace_key(&base, c->ids[i], V_FRACTION, &var);
+		bodycheck_replace_key(&base, c->ids[i], V_FRACTION, &var);
 		ok(c->rt(&var, &out, &err) == -1 && err.code == LOCO_ERR_TYPE,
 		    "%s: %s = 1.5 refused", c->name, c->ids[i]);
 		bson_destroy(&out);
 		bson_destroy(&var);
-		replace_key(&base, c->ids[i], V_HUGE, &var);
+		bodycheck_replace_key(&base, c->ids[i], V_HUGE, &var);
 		ok(c->rt(&var, &out, &err) == -1 && err.code == LOCO_ERR_TYPE,
 		    "%s: %s = 1e19 refused", c->name, c->ids[i]);
 		bson_destroy(&out);
@@ -531,12 +463,12 @@ run_table(const struct codec *c)
 	}
 
 	for (i = 0; i < 4 && c->i32s[i] != NULL; i++) {
-		replace_key(&base, c->i32s[i], V_INT64, &var);
+		bodycheck_replace_key(&base, c->i32s[i], V_INT64, &var);
 		ok(c->rt(&var, &out, &err) == 0 && bson_equal(&out, &ref),
 		    "%s: %s as int64", c->name, c->i32s[i]);
 		bson_destroy(&out);
 		bson_destroy(&var);
-		replace_key(&base, c->i32s[i], V_WIDE, &var);
+		bodycheck_replace_key(&base, c->i32s[i], V_WIDE, &var);
 		ok(c->rt(&var, &out, &err) == -1 && err.code == LOCO_ERR_TYPE,
 		    "%s: %s = 2^40 refused", c->name, c->i32s[i]);
 		bson_destroy(&out);
@@ -548,7 +480,7 @@ run_table(const struct codec *c)
 		                   "b";
 		bool found = false;
 
-		replace_key(&base, c->strs[i], V_BAD_UTF8, &var);
+		bodycheck_replace_key(&base, c->strs[i], V_BAD_UTF8, &var);
 		ok(c->rt(&var, &out, &err) == 0, "%s: bad UTF-8 in %s", c->name,
 		    c->strs[i]);
 		/* Flat MSG text and attachment come back inside chatLog. */
@@ -725,9 +657,9 @@ test_msg_shapes(void)
 	loco_msg_push_release(&m);
 
 	/* Without top-level ids they come from the chatLog. */
-	replace_key(&doc, "chatId", V_DROP, &var);
+	bodycheck_replace_key(&doc, "chatId", V_DROP, &var);
 	bson_destroy(&doc);
-	replace_key(&var, "logId", V_DROP, &doc);
+	bodycheck_replace_key(&var, "logId", V_DROP, &doc);
 	bson_destroy(&var);
 	ok(loco_msg_push_decode(&doc, &m, &err) == 0 && m.chat_id == 77 &&
 	        m.log_id == 1001,
@@ -799,12 +731,12 @@ test_syncdlmsg_shapes(void)
 	        p.log_id == 999 && !p.has_chatlog && !p.hidden,
 	    "top-level-only SYNCDLMSG");
 	loco_syncdlmsg_push_release(&p);
-	replace_key(&doc, "logId", V_DROP, &var);
+	bodycheck_replace_key(&doc, "logId", V_DROP, &var);
 	ok(loco_syncdlmsg_push_decode(&var, &p, &err) == -1 &&
 	        err.code == LOCO_ERR_MISSING && strstr(err.msg, "logId"),
 	    "no logId anywhere: %s", err.msg);
 	bson_destroy(&var);
-	replace_key(&doc, "chatId", V_DROP, &var);
+	bodycheck_replace_key(&doc, "chatId", V_DROP, &var);
 	ok(loco_syncdlmsg_push_decode(&var, &p, &err) == -1 &&
 	        err.code == LOCO_ERR_MISSING && strstr(err.msg, "chatId"),
 	    "no chatId anywhere: %s", err.msg);
