@@ -100,6 +100,31 @@ static const char store_schema_v1[] =
     "  WHERE chat_id = NEW.chat_id AND cursor < NEW.log_id;"
     " END;";
 
+/*
+ * Version 2: what the IRC side keeps across restarts. names holds the IRC
+ * nick or channel name bridge-names gave each Kakao id, so that a name
+ * stays the same for a user's clients after a restart; client_cursors is
+ * how far each IRC client (by the @client part of its login) has been
+ * sent, so a client that attaches again gets only what it missed;
+ * settings is for small gateway values that have no table of their own.
+ * No foreign keys: a name or client cursor may outlive its chat row, and
+ * none of them may block deleting one.
+ */
+static const char store_schema_v2[] =
+    "CREATE TABLE names ("
+    " kind INTEGER,"
+    " id INTEGER,"
+    " name TEXT NOT NULL,"
+    " PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+    "CREATE TABLE client_cursors ("
+    " client TEXT,"
+    " chat_id INTEGER,"
+    " log_id INTEGER,"
+    " PRIMARY KEY (client, chat_id)) WITHOUT ROWID;"
+    "CREATE TABLE settings ("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL);";
+
 /* One schema step: applying sql to version - 1 gives version. */
 struct store_migration {
 	int version;
@@ -109,11 +134,17 @@ struct store_migration {
 /* In order, one per version; append, never edit a released step. */
 static const struct store_migration store_migrations[] = {
     {1, store_schema_v1},
+    {2, store_schema_v2},
 };
 
 _Static_assert(sizeof store_migrations / sizeof store_migrations[0] ==
         STORE_SCHEMA_VERSION,
     "one migration per schema version");
+
+/* The columns of a message row, in the order store_message_row reads. */
+#define STORE_MSG_COLUMNS                                                      \
+	"log_id, prev_id, author_id, type, send_at, msg_id, text,"             \
+	" attachment, deleted"
 
 /* The cached statements; store_sql holds their text. */
 enum store_stmt {
@@ -139,6 +170,12 @@ enum store_stmt {
 	STORE_READ_PUT,
 	STORE_COUNT_CHAT,
 	STORE_COUNT_ALL,
+	STORE_MSG_GET,
+	STORE_NAME_PUT,
+	STORE_CLIENT_CURSOR_PUT,
+	STORE_CLIENT_HAS,
+	STORE_SETTING_GET,
+	STORE_SETTING_SET,
 	STORE_NSTMT
 };
 
@@ -207,6 +244,20 @@ static const char *const store_sql[STORE_NSTMT] = {
                        " watermark = max(watermark, excluded.watermark)",
     [STORE_COUNT_CHAT] = "SELECT count(*) FROM messages WHERE chat_id = ?1",
     [STORE_COUNT_ALL] = "SELECT count(*) FROM messages",
+    [STORE_MSG_GET] = "SELECT " STORE_MSG_COLUMNS " FROM messages"
+                      " WHERE chat_id = ?1 AND log_id = ?2",
+    [STORE_NAME_PUT] = "INSERT OR REPLACE INTO names (kind, id, name)"
+                       " VALUES (?1, ?2, ?3)",
+    [STORE_CLIENT_CURSOR_PUT] =
+        "INSERT INTO client_cursors (client, chat_id, log_id)"
+        " VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (client, chat_id) DO UPDATE SET"
+        " log_id = max(log_id, excluded.log_id)",
+    [STORE_CLIENT_HAS] = "SELECT EXISTS (SELECT 1 FROM client_cursors"
+                         " WHERE client = ?1)",
+    [STORE_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+    [STORE_SETTING_SET] = "INSERT OR REPLACE INTO settings (key, value)"
+                          " VALUES (?1, ?2)",
 };
 
 struct store {
@@ -1066,6 +1117,23 @@ store_set_read(struct store *st, int64_t chat_id, int64_t user_id,
 	return store_wrote(st);
 }
 
+/* Fill *m from the current row of s (STORE_MSG_COLUMNS); the strings are
+ * borrowed from s until it is stepped again. */
+static void
+store_message_row(sqlite3_stmt *s, int64_t chat_id, struct store_message *m)
+{
+	m->chat_id = chat_id;
+	m->log_id = sqlite3_column_int64(s, 0);
+	m->prev_id = sqlite3_column_int64(s, 1);
+	m->author_id = sqlite3_column_int64(s, 2);
+	m->type = sqlite3_column_int(s, 3);
+	m->send_at = sqlite3_column_int64(s, 4);
+	m->msg_id = sqlite3_column_int64(s, 5);
+	m->text = (const char *)sqlite3_column_text(s, 6);
+	m->attachment = (const char *)sqlite3_column_text(s, 7);
+	m->deleted = sqlite3_column_int(s, 8) != 0;
+}
+
 int
 store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
     size_t limit, store_message_cb cb, void *arg)
@@ -1078,8 +1146,7 @@ store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
 	/* LIMIT -1 is SQLite's "no limit". */
 	lim = limit == 0 || limit > (uint64_t)INT64_MAX ? -1 : (int64_t)limit;
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT log_id, prev_id, author_id, type, send_at, msg_id,"
-	        " text, attachment, deleted FROM messages"
+	        "SELECT " STORE_MSG_COLUMNS " FROM messages"
 	        " WHERE chat_id = ?1 AND log_id > ?2"
 	        " ORDER BY log_id LIMIT ?3",
 	        -1, &s, NULL) != SQLITE_OK ||
@@ -1091,16 +1158,7 @@ store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
 		return -1;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		m.chat_id = chat_id;
-		m.log_id = sqlite3_column_int64(s, 0);
-		m.prev_id = sqlite3_column_int64(s, 1);
-		m.author_id = sqlite3_column_int64(s, 2);
-		m.type = sqlite3_column_int(s, 3);
-		m.send_at = sqlite3_column_int64(s, 4);
-		m.msg_id = sqlite3_column_int64(s, 5);
-		m.text = (const char *)sqlite3_column_text(s, 6);
-		m.attachment = (const char *)sqlite3_column_text(s, 7);
-		m.deleted = sqlite3_column_int(s, 8) != 0;
+		store_message_row(s, chat_id, &m);
 		if (!cb(&m, arg)) {
 			rc = SQLITE_DONE;
 			break;
@@ -1132,4 +1190,310 @@ store_count_messages(struct store *st, int64_t chat_id)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return count;
+}
+
+/*
+ * The cached statement id for a read whose callback may read the store
+ * again: a statement runs one query at a time, so when the callback
+ * re-enters the same read while the cached one is mid-step, a one-off copy
+ * is prepared instead (*own true). Give it back with store_stmt_done.
+ */
+static sqlite3_stmt *
+store_stmt_nested(struct store *st, enum store_stmt id, bool *own)
+{
+	sqlite3_stmt *s;
+
+	*own = false;
+	if ((s = store_stmt(st, id)) == NULL || !sqlite3_stmt_busy(s))
+		return s;
+	if (sqlite3_prepare_v2(st->db, store_sql[id], -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("cannot prepare store statement %d: %s", (int)id,
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	*own = true;
+	return s;
+}
+
+/* Give back a statement from store_stmt_nested. */
+static void
+store_stmt_done(sqlite3_stmt *s, bool own)
+{
+	if (own) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* End a walk over the one-off statement s; rc is its last step's result.
+ * Logs (before finalizing, which would lose the message) on failure. */
+static int
+store_walk_end(struct store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+	int ret = 0;
+
+	if (rc != SQLITE_DONE)
+		ret = store_fail(st, NULL, what);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* A column that is text in a sound file, "" should it be NULL anyway
+ * (a file edited by hand, or no memory for the conversion). */
+static const char *
+store_column_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v != NULL ? (const char *)v : "";
+}
+
+int
+store_put_name(struct store *st, int kind, int64_t id, const char *name)
+{
+	sqlite3_stmt *s;
+
+	if (kind != STORE_NAME_USER && kind != STORE_NAME_CHAT) {
+		log_warnx("cannot store a name in store '%s': unknown kind %d",
+		    st->path, kind);
+		return -1;
+	}
+	if (name == NULL) {
+		log_warnx("cannot store a name in store '%s': no name for "
+		          "id %" PRId64,
+		    st->path, id);
+		return -1;
+	}
+	if (store_begin(st) == -1 ||
+	    (s = store_stmt(st, STORE_NAME_PUT)) == NULL)
+		return -1;
+	if (sqlite3_bind_int(s, 1, kind) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK ||
+	    store_bind_text(s, 3, name) != SQLITE_OK)
+		return store_fail(st, s, "bind a name");
+	if (store_run(st, s, "store a name") == -1)
+		return -1;
+	return store_wrote(st);
+}
+
+int
+store_foreach_name(struct store *st, store_name_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT kind, id, name FROM names ORDER BY kind, id", -1, &s,
+	        NULL) != SQLITE_OK)
+		return store_walk_end(st, s, SQLITE_ERROR, "read the names");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1),
+		    store_column_text(s, 2), arg);
+	return store_walk_end(st, s, rc, "read the names");
+}
+
+int
+store_set_client_cursor(struct store *st, const char *client, int64_t chat_id,
+    int64_t log_id)
+{
+	sqlite3_stmt *s;
+
+	if (client == NULL) {
+		log_warnx("cannot store a client cursor in store '%s': "
+		          "no client name",
+		    st->path);
+		return -1;
+	}
+	if (store_begin(st) == -1 ||
+	    (s = store_stmt(st, STORE_CLIENT_CURSOR_PUT)) == NULL)
+		return -1;
+	if (store_bind_text(s, 1, client) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, log_id) != SQLITE_OK)
+		return store_fail(st, s, "bind a client cursor");
+	if (store_run(st, s, "store a client cursor") == -1)
+		return -1;
+	return store_wrote(st);
+}
+
+int
+store_foreach_client_cursor(struct store *st, const char *client,
+    store_client_cursor_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (client == NULL) {
+		log_warnx("cannot read client cursors in store '%s': "
+		          "no client name",
+		    st->path);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT chat_id, log_id FROM client_cursors"
+	        " WHERE client = ?1 ORDER BY chat_id",
+	        -1, &s, NULL) != SQLITE_OK ||
+	    store_bind_text(s, 1, client) != SQLITE_OK)
+		return store_walk_end(st, s, SQLITE_ERROR,
+		    "read the client cursors");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), arg);
+	return store_walk_end(st, s, rc, "read the client cursors");
+}
+
+int
+store_has_client(struct store *st, const char *client)
+{
+	sqlite3_stmt *s;
+	int has;
+
+	if (client == NULL) {
+		log_warnx("cannot look up a client in store '%s': "
+		          "no client name",
+		    st->path);
+		return -1;
+	}
+	if ((s = store_stmt(st, STORE_CLIENT_HAS)) == NULL)
+		return -1;
+	if (store_bind_text(s, 1, client) != SQLITE_OK)
+		return store_fail(st, s, "bind a client");
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, s, "look up a client");
+	has = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return has;
+}
+
+int
+store_get_message(struct store *st, int64_t chat_id, int64_t log_id,
+    store_message_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct store_message m;
+	bool own;
+	int rc;
+
+	if ((s = store_stmt_nested(st, STORE_MSG_GET, &own)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, log_id) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else if ((rc = sqlite3_step(s)) == SQLITE_ROW && cb != NULL) {
+		store_message_row(s, chat_id, &m);
+		(void)cb(&m, arg);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, NULL, "read a message");
+		store_stmt_done(s, own);
+		return -1;
+	}
+	store_stmt_done(s, own);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+store_foreach_message_tail(struct store *st, int64_t chat_id, size_t limit,
+    store_message_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_message m;
+	int64_t lim;
+	int rc;
+
+	if (limit == 0)
+		return 0;
+	/* LIMIT -1 is SQLite's "no limit". */
+	lim = limit > (uint64_t)INT64_MAX ? -1 : (int64_t)limit;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT " STORE_MSG_COLUMNS " FROM"
+	        " (SELECT " STORE_MSG_COLUMNS " FROM messages"
+	        "  WHERE chat_id = ?1 ORDER BY log_id DESC LIMIT ?2)"
+	        " ORDER BY log_id",
+	        -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, lim) != SQLITE_OK)
+		return store_walk_end(st, s, SQLITE_ERROR, "read messages");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_message_row(s, chat_id, &m);
+		if (!cb(&m, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	return store_walk_end(st, s, rc, "read messages");
+}
+
+int
+store_foreach_user(struct store *st, store_user_cb cb, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_user u;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT user_id, nickname, status_message, profile_image_url"
+	        " FROM users ORDER BY user_id",
+	        -1, &s, NULL) != SQLITE_OK)
+		return store_walk_end(st, s, SQLITE_ERROR, "read the users");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u.user_id = sqlite3_column_int64(s, 0);
+		u.nickname = (const char *)sqlite3_column_text(s, 1);
+		u.status_message = (const char *)sqlite3_column_text(s, 2);
+		u.profile_image_url = (const char *)sqlite3_column_text(s, 3);
+		cb(&u, arg);
+	}
+	return store_walk_end(st, s, rc, "read the users");
+}
+
+int
+store_get_setting(struct store *st, const char *key, char **value)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*value = NULL;
+	if (key == NULL) {
+		log_warnx("cannot read a setting in store '%s': no key",
+		    st->path);
+		return -1;
+	}
+	if ((s = store_stmt(st, STORE_SETTING_GET)) == NULL)
+		return -1;
+	if (store_bind_text(s, 1, key) != SQLITE_OK)
+		return store_fail(st, s, "bind a setting");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = xstrdup(store_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, s, "read a setting");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return 0;
+}
+
+int
+store_set_setting(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+
+	if (key == NULL || value == NULL) {
+		log_warnx("cannot store setting '%s' in store '%s': %s",
+		    key != NULL ? key : "(null)", st->path,
+		    key == NULL ? "no key" : "no value");
+		return -1;
+	}
+	if (store_begin(st) == -1 ||
+	    (s = store_stmt(st, STORE_SETTING_SET)) == NULL)
+		return -1;
+	if (store_bind_text(s, 1, key) != SQLITE_OK ||
+	    store_bind_text(s, 2, value) != SQLITE_OK)
+		return store_fail(st, s, "bind a setting");
+	if (store_run(st, s, "store a setting") == -1)
+		return -1;
+	return store_wrote(st);
 }

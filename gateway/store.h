@@ -23,7 +23,7 @@ struct event_base;
 struct store;
 
 /* The schema version this build writes; older databases are migrated. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* A batch commits early once it holds this many writes, so one huge burst
  * cannot grow the WAL or the transaction without bound. */
@@ -185,6 +185,66 @@ int store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
     size_t limit, store_message_cb cb, void *arg);
 /* Number of messages stored for chat_id (0 = all chats); -1 on error. */
 int64_t store_count_messages(struct store *st, int64_t chat_id);
+
+/*
+ * Schema 2: what the IRC side keeps.
+ */
+
+/* The IRC name of a user (kind 0) or chat (kind 1), as bridge-names gave
+ * it; the same kinds as enum bridge_names_kind. */
+#define STORE_NAME_USER 0
+#define STORE_NAME_CHAT 1
+/* Insert or replace the name of (kind, id); an unknown kind or a NULL name
+ * is refused (-1). */
+int store_put_name(struct store *st, int kind, int64_t id, const char *name);
+/* Every stored name, ascending by kind then id; name is borrowed for the
+ * callback. */
+typedef void (
+    *store_name_cb)(int kind, int64_t id, const char *name, void *arg);
+int store_foreach_name(struct store *st, store_name_cb cb, void *arg);
+
+/*
+ * Delivery cursors per IRC client name (the @client part of the login, ""
+ * for none): the highest log id of chat_id that client acknowledged. A
+ * set only ever moves a cursor forward. A client name with no row at all
+ * has never attached (store_has_client).
+ */
+int store_set_client_cursor(struct store *st, const char *client,
+    int64_t chat_id, int64_t log_id);
+typedef void (
+    *store_client_cursor_cb)(int64_t chat_id, int64_t log_id, void *arg);
+int store_foreach_client_cursor(struct store *st, const char *client,
+    store_client_cursor_cb cb, void *arg);
+/* 1 when client has any cursor row, 0 when none, -1 on error. A NULL
+ * client is refused (-1) by all three. */
+int store_has_client(struct store *st, const char *client);
+
+/* One message: 1 and cb called once when stored, 0 when not, -1 error.
+ * cb may be NULL to only ask whether it is stored; its return value is
+ * ignored, and it may call store_get_message again. */
+int store_get_message(struct store *st, int64_t chat_id, int64_t log_id,
+    store_message_cb cb, void *arg);
+/* The newest limit messages of chat_id, handed out ascending (none when
+ * limit is 0); the callback may stop the walk by returning false. */
+int store_foreach_message_tail(struct store *st, int64_t chat_id, size_t limit,
+    store_message_cb cb, void *arg);
+
+/* A user as stored (borrowed for the callback). */
+struct store_user {
+	int64_t user_id;
+	const char *nickname;          /* or NULL */
+	const char *status_message;    /* or NULL */
+	const char *profile_image_url; /* or NULL */
+};
+/* Every known user, ascending by id. */
+typedef void (*store_user_cb)(const struct store_user *u, void *arg);
+int store_foreach_user(struct store *st, store_user_cb cb, void *arg);
+
+/* Small settings of the gateway (key/value text). *value malloc'd, NULL
+ * when unset (and on error). A set replaces the old value; a NULL key or
+ * value is refused (-1). */
+int store_get_setting(struct store *st, const char *key, char **value);
+int store_set_setting(struct store *st, const char *key, const char *value);
 
 /* Copy the counters into *out. */
 void store_get_stats(const struct store *st, struct store_stats *out);

@@ -87,7 +87,7 @@ struct conf_parser {
 	int lineno;                 /* the line last handed to libinih */
 	mode_t file_mode;           /* permissions of the file */
 	const struct conf_key *key; /* the key being set */
-	int seen[32];               /* line each key was set on, 0 = not */
+	int seen[48];               /* line each key was set on, 0 = not */
 	int section_line[CONF_NSECTIONS]; /* first header line, 0 = none */
 	struct conf_msg *msgs;
 	size_t n_msgs;
@@ -126,6 +126,8 @@ static int conf_set_password(struct conf_parser *p, const struct conf_key *k,
 static int conf_set_bool(struct conf_parser *p, const struct conf_key *k,
     const char *value);
 static bool conf_check_server_name(const char *v);
+static bool conf_check_irc_user(const char *v);
+static bool conf_check_irc_nick(const char *v);
 static bool conf_check_uuid(const char *v);
 static bool conf_check_os(const char *v);
 static bool conf_check_version(const char *v);
@@ -186,6 +188,12 @@ static const struct conf_key conf_keys[] = {
         0, NULL, NULL},
     CONF_INT("irc", "registration_timeout", registration_timeout, 5, 600),
     CONF_INT("irc", "sendq_max", sendq_max, 64 * 1024, 64 * 1024 * 1024),
+    CONF_STR("irc", "user", irc_user, conf_check_irc_user,
+        "1 to 64 printable ASCII characters without spaces, '@' or ':'"),
+    CONF_STR("irc", "nick", irc_nick, conf_check_irc_nick,
+        "an IRC nick: at most 64 bytes, no spaces or ,*?!@. and no "
+        "leading #&:$+ or digit"),
+    CONF_INT("irc", "backlog", backlog, 0, 10000),
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 _Static_assert(CONF_NKEYS <= sizeof((struct conf_parser *)0)->seen /
@@ -910,6 +918,30 @@ conf_check_server_name(const char *v)
 	return strlen(v) <= CONF_LABEL_MAX && conf_check_host(v);
 }
 
+/* [irc] user: the login name; '@' and ':' separate it from the client
+ * name and password in PASS. */
+static bool
+conf_check_irc_user(const char *v)
+{
+	return conf_token_chars(v, CONF_IRC_NAME_MAX) &&
+	    strpbrk(v, "@:") == NULL;
+}
+
+/* [irc] nick: what bridge-names would keep unchanged (IRC.md 4.5). */
+static bool
+conf_check_irc_nick(const char *v)
+{
+	const unsigned char *u = (const unsigned char *)v;
+
+	if (*u == '\0' || strlen(v) > CONF_IRC_NAME_MAX ||
+	    strchr("#&:$+-0123456789", *u) != NULL)
+		return false;
+	for (; *u != '\0'; u++)
+		if (*u <= ' ' || *u == 0x7f || strchr(",*?!@.", *u) != NULL)
+			return false;
+	return true;
+}
+
 /* device_uuid: whatever the account registered, within reason. */
 static bool
 conf_check_uuid(const char *v)
@@ -985,8 +1017,13 @@ conf_finish_irc(struct conf_parser *p)
 	struct conf *c = p->c;
 	int l_tls, l_cert, l_key, head;
 
-	if ((head = p->section_line[conf_section_index("irc")]) == 0)
+	if ((head = p->section_line[conf_section_index("irc")]) == 0) {
+		conf_err(p, 0,
+		    "[irc] is missing: it needs at least password (an open "
+		    "gateway is a stolen account; run 'locoircd "
+		    "--hash-password')");
 		return;
+	}
 	c->irc = true;
 	if (conf_seen(p, "irc", "password") == 0) {
 		conf_point(p, "irc", "password", head);
@@ -1019,6 +1056,8 @@ conf_finish_irc(struct conf_parser *p)
 		c->registration_timeout = CONF_DEFAULT_REGISTRATION_TIMEOUT;
 	if (conf_seen(p, "irc", "sendq_max") == 0)
 		c->sendq_max = CONF_DEFAULT_SENDQ_MAX;
+	if (conf_seen(p, "irc", "backlog") == 0)
+		c->backlog = CONF_DEFAULT_BACKLOG;
 }
 
 /* Free a listen list. */
@@ -1277,6 +1316,8 @@ conf_free(struct conf *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->server_name);
+	free(c->irc_user);
+	free(c->irc_nick);
 	free(c);
 }
 

@@ -33,6 +33,9 @@
 #define CONF_DEFAULT_SERVER_NAME "locoircd"
 #define CONF_DEFAULT_REGISTRATION_TIMEOUT 30
 #define CONF_DEFAULT_SENDQ_MAX (1024 * 1024)
+#define CONF_DEFAULT_BACKLOG 20
+/* Bytes of [irc] user and nick. */
+#define CONF_IRC_NAME_MAX 64
 
 /* Limits on what a configuration may hold. */
 #define CONF_FILE_MAX (1024 * 1024) /* bytes in the configuration file */
@@ -87,7 +90,7 @@ struct conf {
 	/* [log] */
 	enum log_level log_level;
 
-	/* [irc]: all zero when the file has no [irc] section. */
+	/* [irc] (required). */
 	bool irc;                       /* the section is present */
 	struct conf_listen *irc_listen; /* plain-text listeners */
 	size_t n_irc_listen;
@@ -100,6 +103,9 @@ struct conf {
 	bool nick_ascii;    /* romanised ASCII nicks instead of UTF-8 */
 	int64_t registration_timeout; /* seconds */
 	int64_t sendq_max;            /* bytes queued per client */
+	char *irc_user; /* the login name, or NULL: any name is accepted */
+	char *irc_nick; /* the account's nick, or NULL: chosen at start */
+	int64_t backlog; /* messages per chat for a client never seen */
 };
 
 /*

@@ -27,16 +27,23 @@
 #include <openssl/ssl.h>
 #include <sqlite3.h>
 
+#include "bridge-names.h"
+#include "bridge.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
 #include "loco-engine.h"
 #include "loco-error.h"
+#include "passwd.h"
 #include "store.h"
 #include "xmalloc.h"
 
-/* What the READY line says until the IRC listener exists. */
-#define DAEMON_READY_LINE "READY irc=none\n"
+/* The READY line: "READY irc=HOST:PORT[,...] [ircs=HOST:PORT[,...]]". */
+#define DAEMON_READY_MAX 2048
+/* The store setting that keeps the account's nick stable across starts. */
+#define DAEMON_NICK_SETTING "own_nick"
+/* The nick when neither the config nor the account says one. */
+#define DAEMON_NICK_DEFAULT "me"
 /* Rounds of the loop allowed to run deferred frees after shutdown. */
 #define DAEMON_DRAIN_ROUNDS 100
 /* Longest engine detail we log (escaped). */
@@ -52,6 +59,9 @@ struct daemon {
 	struct store *store;          /* owned */
 	char *store_path;             /* owned; where the open store is */
 	struct loco_engine *engine;   /* owned; NULL when not running */
+	struct bridge *bridge;        /* owned: the IRC side */
+	SSL_CTX *irc_tls;             /* owned; NULL without tls_listen */
+	char ready[DAEMON_READY_MAX]; /* the READY line */
 	SSL_CTX *tls;                 /* owned; borrowed by the engine */
 	EVP_PKEY *rsa;                /* a reference; borrowed by the engine */
 	struct event *ev_term;        /* owned */
@@ -219,6 +229,8 @@ daemon_engine_stop(struct daemon *d)
 		loco_engine_free(d->engine);
 		d->engine = NULL;
 	}
+	if (d->bridge != NULL)
+		bridge_set_engine(d->bridge, NULL);
 	SSL_CTX_free(d->tls);
 	d->tls = NULL;
 	EVP_PKEY_free(d->rsa);
@@ -265,6 +277,8 @@ daemon_engine_start(struct daemon *d)
 	    d->conf->booking_host, d->conf->booking_port, n);
 	d->state = LOCO_ENGINE_IDLE;
 	d->last_detail[0] = '\0';
+	if (d->bridge != NULL)
+		bridge_set_engine(d->bridge, d->engine);
 	loco_engine_start(d->engine);
 	return 0;
 }
@@ -303,6 +317,8 @@ daemon_state_cb(struct loco_engine *e, enum loco_engine_state state,
 	    detail != NULL ? strlen(detail) : 0);
 	if (state == d->state && strcmp(esc, d->last_detail) == 0)
 		return;
+	if (d->bridge != NULL)
+		bridge_on_state(d->bridge, state, why, detail);
 	d->state = state;
 	memcpy(d->last_detail, esc, sizeof esc);
 	if (state != LOCO_ENGINE_STOPPED || why == LOCO_ENGINE_STOP_REQUESTED ||
@@ -341,6 +357,8 @@ daemon_chat_cb(struct loco_engine *e, const struct loco_engine_chat *c,
 	(void)e;
 	if (!d->failed && store_put_chat(d->store, c) != 0)
 		daemon_store_failed(d, "a chat");
+	else if (!d->failed)
+		bridge_on_chat(d->bridge, c);
 }
 
 /* This account left a chat or lost it. */
@@ -352,6 +370,8 @@ daemon_chat_gone_cb(struct loco_engine *e, int64_t chat_id, void *arg)
 	(void)e;
 	if (!d->failed && store_chat_gone(d->store, chat_id) != 0)
 		daemon_store_failed(d, "a chat's departure");
+	else if (!d->failed)
+		bridge_on_chat_gone(d->bridge, chat_id);
 }
 
 /* A chat's full member list. */
@@ -364,6 +384,8 @@ daemon_members_cb(struct loco_engine *e, int64_t chat_id,
 	(void)e;
 	if (!d->failed && store_set_members(d->store, chat_id, m, n) != 0)
 		daemon_store_failed(d, "a member list");
+	else if (!d->failed)
+		bridge_on_members(d->bridge, chat_id, m, n);
 }
 
 /* One member joined a chat. */
@@ -377,6 +399,8 @@ daemon_member_joined_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
 	if (!d->failed &&
 	    store_add_member(d->store, chat_id, user_id, nickname) != 0)
 		daemon_store_failed(d, "a new member");
+	else if (!d->failed)
+		bridge_on_member_joined(d->bridge, chat_id, user_id, nickname);
 }
 
 /* One member left a chat. */
@@ -390,6 +414,8 @@ daemon_member_left_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
 	(void)nickname;
 	if (!d->failed && store_remove_member(d->store, chat_id, user_id) != 0)
 		daemon_store_failed(d, "a member's departure");
+	else if (!d->failed)
+		bridge_on_member_left(d->bridge, chat_id, user_id);
 }
 
 /*
@@ -404,9 +430,10 @@ daemon_message_cb(struct loco_engine *e, const struct loco_chatlog *cl,
 	struct daemon *d = arg;
 
 	(void)e;
-	(void)nickname;
 	if (!d->failed && store_add_message(d->store, cl) != 0)
 		daemon_store_failed(d, "a message");
+	else if (!d->failed)
+		bridge_on_message(d->bridge, cl, nickname);
 }
 
 /* A message was deleted for everyone. */
@@ -419,6 +446,8 @@ daemon_deleted_cb(struct loco_engine *e, int64_t chat_id, int64_t log_id,
 	(void)e;
 	if (!d->failed && store_mark_deleted(d->store, chat_id, log_id) != 0)
 		daemon_store_failed(d, "a deletion");
+	else if (!d->failed)
+		bridge_on_deleted(d->bridge, chat_id, log_id);
 }
 
 /* Someone reacted to a message. */
@@ -432,6 +461,8 @@ daemon_reaction_cb(struct loco_engine *e, int64_t chat_id, int64_t log_id,
 	if (!d->failed &&
 	    store_add_reaction(d->store, chat_id, log_id, user_id, type) != 0)
 		daemon_store_failed(d, "a reaction");
+	else if (!d->failed)
+		bridge_on_reaction(d->bridge, chat_id, log_id, user_id, type);
 }
 
 /* Someone (perhaps this account elsewhere) read a chat up to watermark. */
@@ -567,11 +598,152 @@ daemon_signal_new(struct daemon *d, int sig)
 	return ev;
 }
 
+/* Check an IRC password against the configured hash (the current one,
+ * so a reload applies to the next login). */
+static bool
+daemon_check_password(const char *password, void *arg)
+{
+	struct daemon *d = arg;
+
+	return passwd_verify(d->conf->irc_password, password);
+}
+
+/*
+ * The account's IRC nick: [irc] nick, else the one chosen at an earlier
+ * start, else the account's own Kakao nickname as a nick, else "me". The
+ * choice is kept in the store so it does not move once clients know it.
+ * malloc'd; NULL after logging on a store error.
+ */
+static char *
+daemon_own_nick(struct daemon *d)
+{
+	char *nick = NULL, *kakao, buf[BRIDGE_NAMES_NICKLEN + 1];
+
+	if (d->conf->irc_nick != NULL)
+		nick = xstrdup(d->conf->irc_nick);
+	else if (store_get_setting(d->store, DAEMON_NICK_SETTING, &nick) != 0)
+		return NULL;
+	if (nick == NULL) {
+		kakao = store_get_nickname(d->store, d->conf->user_id);
+		/* Sanitised nicks never hold '*', so they cannot be the
+		 * service or memo nick. */
+		if (kakao != NULL &&
+		    bridge_names_nick_sanitise(kakao, d->conf->nick_ascii, buf,
+		        sizeof buf))
+			nick = xstrdup(buf);
+		else
+			nick = xstrdup(DAEMON_NICK_DEFAULT);
+		free(kakao);
+	}
+	if (store_set_setting(d->store, DAEMON_NICK_SETTING, nick) != 0 ||
+	    store_flush(d->store) != 0) {
+		free(nick);
+		return NULL;
+	}
+	return nick;
+}
+
+/* The TLS context of the IRC listeners. NULL after logging. */
+static SSL_CTX *
+daemon_irc_tls_new(const struct conf *c)
+{
+	SSL_CTX *ctx;
+	char why[256];
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		log_warnx("cannot create a TLS context: %s",
+		    daemon_ssl_error(why, sizeof why));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
+		log_warnx("cannot load [irc] tls_cert '%s': %s", c->tls_cert,
+		    daemon_ssl_error(why, sizeof why));
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) !=
+	        1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_warnx("cannot load [irc] tls_key '%s' (or it does not "
+		          "match tls_cert): %s",
+		    c->tls_key, daemon_ssl_error(why, sizeof why));
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* Append the bound addresses of listeners [from, to) to the READY line. */
+static void
+daemon_ready_add(struct daemon *d, const char *key, size_t from, size_t to)
+{
+	char addr[128];
+	size_t i, len;
+
+	for (i = from; i < to; i++) {
+		if (!bridge_get_address(d->bridge, i, addr, sizeof addr))
+			continue;
+		len = strlen(d->ready);
+		snprintf(d->ready + len, sizeof d->ready - len, "%s%s",
+		    i == from ? key : ",", addr);
+	}
+}
+
+/* The IRC side: the bridge over the store, its listeners, READY. */
+static int
+daemon_bridge_start(struct daemon *d)
+{
+	const struct conf *c = d->conf;
+	struct bridge_config bcfg;
+	char *nick;
+	size_t i, n_plain = 0, n_tls = 0;
+
+	if (c->n_irc_tls_listen > 0 &&
+	    (d->irc_tls = daemon_irc_tls_new(c)) == NULL)
+		return -1;
+	if ((nick = daemon_own_nick(d)) == NULL)
+		return -1;
+	memset(&bcfg, 0, sizeof bcfg);
+	bcfg.own_id = c->user_id;
+	bcfg.own_nick = nick;
+	bcfg.user = c->irc_user != NULL ? c->irc_user : "";
+	bcfg.server_name = c->server_name;
+	bcfg.nick_ascii = c->nick_ascii;
+	bcfg.sendq_max = (size_t)c->sendq_max;
+	bcfg.registration_timeout = (unsigned)c->registration_timeout;
+	bcfg.new_client_backlog = (size_t)c->backlog;
+	bcfg.tls = d->irc_tls;
+	bcfg.check_password = daemon_check_password;
+	bcfg.check_arg = d;
+	d->bridge = bridge_new(d->base, d->store, &bcfg);
+	if (d->bridge == NULL) {
+		free(nick);
+		return -1;
+	}
+	log_info("irc: the account's nick is %s", nick);
+	free(nick);
+	for (i = 0; i < c->n_irc_listen; i++, n_plain++)
+		if (bridge_listen(d->bridge, c->irc_listen[i].host,
+		        (uint16_t)c->irc_listen[i].port, false) != 0)
+			return -1;
+	for (i = 0; i < c->n_irc_tls_listen; i++, n_tls++)
+		if (bridge_listen(d->bridge, c->irc_tls_listen[i].host,
+		        (uint16_t)c->irc_tls_listen[i].port, true) != 0)
+			return -1;
+	snprintf(d->ready, sizeof d->ready, "READY");
+	daemon_ready_add(d, " irc=", 0, n_plain);
+	daemon_ready_add(d, " ircs=", n_plain, n_plain + n_tls);
+	strncat(d->ready, "\n", sizeof d->ready - strlen(d->ready) - 1);
+	return 0;
+}
+
 /* Write the READY line to fd (then close it) or stdout. */
 static int
-daemon_ready(int fd)
+daemon_ready(const struct daemon *d, int fd)
 {
-	const char *p = DAEMON_READY_LINE;
+	const char *p = d->ready;
 	size_t left = strlen(p);
 	ssize_t n;
 
@@ -603,6 +775,11 @@ daemon_teardown(struct daemon *d)
 	int i;
 
 	daemon_engine_stop(d);
+	/* After the engine: its last answers still reach the clients. */
+	bridge_free(d->bridge, "locoircd is shutting down");
+	d->bridge = NULL;
+	SSL_CTX_free(d->irc_tls);
+	d->irc_tls = NULL;
 	if (d->store != NULL) {
 		if (store_flush(d->store) != 0)
 			d->failed = true;
@@ -673,9 +850,11 @@ daemon_run(struct conf *conf, const struct daemon_opts *opts)
 	store_set_fail_cb(d.store, daemon_store_fail_cb, &d);
 	d.store_path = xstrdup(d.conf->store_path);
 	log_info("store '%s' open", d.store_path);
+	if (daemon_bridge_start(&d) != 0)
+		goto out;
 	if (daemon_engine_start(&d) != 0)
 		goto out;
-	if (daemon_ready(opts->ready_fd) != 0)
+	if (daemon_ready(&d, opts->ready_fd) != 0)
 		goto out;
 	if (event_base_dispatch(d.base) < 0) {
 		log_warnx("the event loop failed");

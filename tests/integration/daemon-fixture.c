@@ -620,6 +620,8 @@ dfix_write_conf_with(struct dfix *f, const char *token_file, const char *extra)
 {
 	char text[4096], tmp[640];
 	bool own_store = extra != NULL && strstr(extra, "[store]") != NULL;
+	bool own_irc = extra != NULL && strstr(extra, "[irc]") != NULL;
+	size_t n = extra != NULL ? strlen(extra) : 0;
 	bool good;
 
 	snprintf(text, sizeof text,
@@ -633,13 +635,15 @@ dfix_write_conf_with(struct dfix *f, const char *token_file, const char *extra)
 	    "booking = 127.0.0.1:%u\n"
 	    "booking_ca = %s\n"
 	    "rsa_public_key = %s\n"
-	    "%s",
+	    "%s%s%s",
 	    __FILE__, (long long)DFIX_USER,
 	    token_file != NULL ? "access_token_file" : "access_token",
 	    token_file != NULL ? token_file : DFIX_TOKEN, DFIX_DUUID,
 	    own_store ? "" : "[store]\npath = ", own_store ? "" : f->store,
 	    own_store ? "" : "\n", f->sim_port[0], f->cert, f->pub,
-	    extra ? extra : "");
+	    extra ? extra : "",
+	    !own_irc && n > 0 && extra[n - 1] != '\n' ? "\n" : "",
+	    own_irc ? "" : DFIX_IRC_SECTION);
 	/* A new file replaces the old at once: a reload never reads half. */
 	snprintf(tmp, sizeof tmp, "%s.new", f->conf);
 	good = dfix_put(tmp, text) && chmod(tmp, 0600) == 0 &&
@@ -725,6 +729,49 @@ dfix_pump(struct dfix *f, unsigned ms)
 	}
 	close(f->d_err);
 	f->d_err = -1;
+}
+
+/* Read what the daemon logged, without waiting. */
+int
+dfix_pump_now(void *arg)
+{
+	struct dfix *f = arg;
+
+	dfix_pump(f, 0);
+	return f->d_err;
+}
+
+/* Start locosim and locoircd for an IRC test. */
+bool
+dfix_irc_boot(struct dfix *f, const char *extra)
+{
+	static const int64_t chats[] = {DFIX_GROUP, DFIX_SECOND, DFIX_DIRECT,
+	    DFIX_MEMO};
+
+	if (!dfix_sim_start(f, DFIX_IRC_WORLD) || !dfix_write_conf(f, extra) ||
+	    !dfix_daemon_start(f, NULL))
+		return false;
+	if (!ok(f->irc_port != 0, "locoircd listens for IRC (port %u)",
+	        f->irc_port))
+		return false;
+	return ok(dfix_wait_synced(f, chats, sizeof chats / sizeof chats[0]),
+	    "the store holds every chat's history");
+}
+
+/* Stop both programs; the daemon must exit 0. */
+void
+dfix_irc_end(struct dfix *f)
+{
+	int status;
+
+	if (f->d > 0) {
+		status = dfix_daemon_stop(f, SIGTERM);
+		ok(status != -1 && WIFEXITED(status) &&
+		        WEXITSTATUS(status) == 0,
+		    "locoircd exits 0 on SIGTERM (status 0x%x)", status);
+	}
+	if (f->sim > 0)
+		ok(dfix_sim_stop(f), "locosim exits 0");
 }
 
 /* Where the daemon's log ends now. */
@@ -894,7 +941,74 @@ dfix_daemon_start(struct dfix *f, const char *const *args)
 		diag("its log:\n%s", f->log ? f->log + f->run_start : "");
 		return false;
 	}
-	return is_str(line, "READY irc=none");
+	if (!ok(dfix_parse_ready(line, &f->irc_port, &f->ircs_port),
+	        "the READY line names the IRC listeners")) {
+		diag("READY line: '%s'", line);
+		return false;
+	}
+	return true;
+}
+
+/* One "key=HOST:PORT[,HOST:PORT...]" (or "key=none") word: the first
+ * port, 0 for none. */
+static bool
+dfix_ready_port(const char *word, size_t len, const char *key, unsigned *port)
+{
+	size_t klen = strlen(key);
+	const char *colon = NULL, *p;
+	unsigned v = 0;
+
+	if (len <= klen + 1 || strncmp(word, key, klen) != 0 ||
+	    word[klen] != '=')
+		return false;
+	word += klen + 1;
+	len -= klen + 1;
+	/* Several listeners are listed with commas: the first is ours. */
+	for (p = word; p < word + len; p++)
+		if (*p == ',') {
+			len = (size_t)(p - word);
+			break;
+		}
+	if (len == 4 && strncmp(word, "none", 4) == 0) {
+		*port = 0;
+		return true;
+	}
+	for (p = word; p < word + len; p++)
+		if (*p == ':')
+			colon = p;
+	if (colon == NULL || colon == word || colon + 1 == word + len)
+		return false;
+	for (p = colon + 1; p < word + len; p++) {
+		if (*p < '0' || *p > '9' || v > 65535)
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v == 0 || v > 65535)
+		return false;
+	*port = v;
+	return true;
+}
+
+/* Parse "READY irc=HOST:PORT [ircs=HOST:PORT]" (or irc=none). */
+bool
+dfix_parse_ready(const char *line, unsigned *irc, unsigned *ircs)
+{
+	const char *p, *end;
+
+	*irc = *ircs = 0;
+	if (strncmp(line, "READY ", 6) != 0)
+		return false;
+	p = line + 6;
+	end = strchr(p, ' ');
+	if (end == NULL)
+		end = p + strlen(p);
+	if (!dfix_ready_port(p, (size_t)(end - p), "irc", irc))
+		return false;
+	if (*end == '\0')
+		return true;
+	p = end + 1;
+	end = p + strlen(p);
+	return dfix_ready_port(p, (size_t)(end - p), "ircs", ircs);
 }
 
 /* Signal locoircd, read its log to the end and reap it. */

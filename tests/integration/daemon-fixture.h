@@ -55,6 +55,60 @@
 	"   \"messages\": [{\"authorId\": 7000000001, \"message\": "           \
 	"\"note\"}]}]}"
 
+/* The IRC password every test configuration accepts, and its hash (1000
+ * pbkdf2 rounds: fast). */
+#define DFIX_IRC_PASSWORD "secret"
+#define DFIX_IRC_HASH                                                          \
+	"pbkdf2-sha256$1000$bG9jb2lyYy10ZXN0c2FsdA==$"                         \
+	"0hOhG3dGfXcGtyK+5dOX84A3Qzs0bNt1TKno+FQlUbk="
+/* The [irc] section dfix_write_conf adds unless the extra text has one. */
+#define DFIX_IRC_SECTION                                                       \
+	"[irc]\n"                                                              \
+	"listen = 127.0.0.1:0\n"                                               \
+	"password = " DFIX_IRC_HASH "\n"                                       \
+	"nick = alice\n"
+
+/* The IRC tests' world: DFIX_WORLD's chats (the group now with a notice)
+ * plus a second group whose title has a space and a member with a Korean
+ * nickname, and a multi-line message. */
+#define DFIX_SECOND INT64_C(11)
+#define DFIX_MINSU INT64_C(7000000004)
+#define DFIX_IRC_WORLD                                                         \
+	"{\"users\": ["                                                        \
+	"  {\"userId\": 7000000001, \"nickName\": \"Alice\"},"                 \
+	"  {\"userId\": 7000000002, \"nickName\": \"Bob\"},"                   \
+	"  {\"userId\": 7000000003, \"nickName\": \"Carol\"},"                 \
+	"  {\"userId\": 7000000004, \"nickName\": "                            \
+	"\"\xeb\xaf\xbc\xec\x88\x98\"}],"                                      \
+	" \"accounts\": ["                                                     \
+	"  {\"userId\": 7000000001, \"accessToken\": \"tok-alice\","           \
+	"   \"deviceUuid\": \"dev-alice\"}],"                                  \
+	" \"chats\": ["                                                        \
+	"  {\"chatId\": 10, \"type\": \"MultiChat\", \"title\": \"Group\","    \
+	"   \"notice\": \"be nice\", \"noticeAuthor\": 7000000002,"            \
+	"   \"members\": [7000000001, 7000000002, 7000000003],"                \
+	"   \"messages\": [{\"authorId\": 7000000002, \"message\": \"hi\"},"   \
+	"                {\"authorId\": 7000000003, \"message\": "             \
+	"\"hello\"}]},"                                                        \
+	"  {\"chatId\": 11, \"type\": \"MultiChat\", \"title\": "              \
+	"\"Second Room\","                                                     \
+	"   \"members\": [7000000001, 7000000002, 7000000004],"                \
+	"   \"messages\": [{\"authorId\": 7000000004, \"message\": "           \
+	"\"\xec\x95\x88\xeb\x85\x95\"},"                                       \
+	"                {\"authorId\": 7000000002, \"message\": "             \
+	"\"line one\\nline two\"}]},"                                          \
+	"  {\"chatId\": 20, \"type\": \"DirectChat\","                         \
+	"   \"members\": [7000000001, 7000000002],"                            \
+	"   \"messages\": [{\"authorId\": 7000000002, \"message\": "           \
+	"\"psst\"}]},"                                                         \
+	"  {\"chatId\": 30, \"type\": \"MemoChat\", \"members\": "             \
+	"[7000000001],"                                                        \
+	"   \"messages\": [{\"authorId\": 7000000001, \"message\": "           \
+	"\"note\"}]}]}"
+/* The Korean nickname of DFIX_MINSU and a Korean greeting, in UTF-8. */
+#define DFIX_MINSU_NICK "\xeb\xaf\xbc\xec\x88\x98"
+#define DFIX_ANNYEONG "\xec\x95\x88\xeb\x85\x95"
+
 /* One message as locosim or the store has it. */
 struct dfix_msg {
 	int64_t log_id;
@@ -77,7 +131,9 @@ struct dfix {
 	int d_err; /* its stderr, or -1 */
 	char *log; /* everything it has logged (all runs) */
 	size_t log_len;
-	size_t run_start; /* where the current run's log begins */
+	size_t run_start;   /* where the current run's log begins */
+	unsigned irc_port;  /* from READY: the plain IRC listener, or 0 */
+	unsigned ircs_port; /* from READY: the TLS listener, or 0 */
 };
 
 /*
@@ -126,7 +182,8 @@ ssize_t dfix_wait_count(struct dfix *f, int64_t chat, ssize_t n,
 
 /* Write the daemon's configuration (atomically): the essentials plus
  * extra lines, appended after the [loco] keys (they may open sections; one
- * with [store] replaces our store path). */
+ * with [store] replaces our store path), then DFIX_IRC_SECTION unless
+ * extra holds its own "[irc]". */
 bool dfix_write_conf(struct dfix *f, const char *extra);
 /* The same, but [account] names token_file as access_token_file instead of
  * holding the token inline (the daemon re-reads that file on -950). */
@@ -138,13 +195,19 @@ bool dfix_write_token(const char *path, const char *token);
 
 /*
  * Spawn locoircd -f -c conf --ready-fd=N plus args (NULL-terminated,
- * may be NULL) and wait for its READY line, which must be "READY irc=none".
+ * may be NULL) and wait for its READY line, "READY irc=HOST:PORT" with an
+ * optional " ircs=HOST:PORT" (or "READY irc=none"); the ports go to
+ * f->irc_port and f->ircs_port (0 when none).
  */
 bool dfix_daemon_start(struct dfix *f, const char *const *args);
 /* Signal the daemon and wait for it to exit; its wait status or -1. */
 int dfix_daemon_stop(struct dfix *f, int sig);
 /* Read the daemon's log for up to ms (or until EOF). */
 void dfix_pump(struct dfix *f, unsigned ms);
+/* Read what the daemon has logged without waiting; returns the log's
+ * descriptor (or -1 once it is closed). arg is the struct dfix (the shape
+ * ircc_set_pump wants). */
+int dfix_pump_now(void *arg);
 /* Wait until the current run's log after *mark holds text; the mark moves
  * past it. */
 bool dfix_log_wait(struct dfix *f, size_t *mark, const char *text);
@@ -159,6 +222,21 @@ int dfix_count_since(const struct dfix *f, size_t from, const char *text);
 /* Whether a control reply is exactly "ok"; diagnoses it if not, and frees
  * it (NULL reads as no reply). */
 bool dfix_reply_ok(char *reply);
+
+/*
+ * Parse a READY line into the IRC ports (0 when absent or "none"); false
+ * when it is not a READY line of that form.
+ */
+bool dfix_parse_ready(const char *line, unsigned *irc, unsigned *ircs);
+
+/*
+ * For the IRC tests: start locosim with DFIX_IRC_WORLD, write the
+ * configuration (extra as for dfix_write_conf), start locoircd and wait
+ * until its store holds every chat, so a client's burst shows them all.
+ */
+bool dfix_irc_boot(struct dfix *f, const char *extra);
+/* Stop locoircd with SIGTERM (it must exit 0) and locosim. */
+void dfix_irc_end(struct dfix *f);
 
 /* Path of the locoircd program ($LOCOIRC_BIN). */
 const char *dfix_locoircd(void);

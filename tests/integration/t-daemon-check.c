@@ -89,14 +89,18 @@ main(void)
 	        "[loco]\n"
 	        "booking = 127.0.0.1:9\n"
 	        "[log]\n"
-	        "level = debug\n"));
+	        "level = debug\n"
+	        "[irc]\n"
+	        "password = " DFIX_IRC_HASH "\n"));
 	snprintf(bad, sizeof bad, "%s",
 	    put("bad.conf", 0600,
 	        "[account]\n"
 	        "user_id = abc\n"
 	        "access_token = t\n"
 	        "device_uuid = dev\n"
-	        "colour = blue\n"));
+	        "colour = blue\n"
+	        "[irc]\n"
+	        "password = " DFIX_IRC_HASH "\n"));
 	put("open.token", 0644, "tok\n");
 	snprintf(open_tok, sizeof open_tok, "%s",
 	    put("open.conf", 0600,

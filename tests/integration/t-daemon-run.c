@@ -241,7 +241,9 @@ test_detached(struct dfix *f)
 	n = read(ready[0], line, sizeof line - 1);
 	line[n > 0 ? n : 0] = '\0';
 	close(ready[0]);
-	is_str(line, "READY irc=none\n");
+	ok(strncmp(line, "READY irc=127.0.0.1:", 20) == 0 &&
+	        strchr(line, '\n') != NULL,
+	    "detached: READY names the IRC address (%s)", line);
 	if ((pf = fopen(pidfile, "r")) != NULL) {
 		long v = 0;
 

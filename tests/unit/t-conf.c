@@ -39,13 +39,20 @@ static char pub_path[600];   /* a 2048-bit e = 3 key, PEM */
 static char small_path[600]; /* a 1024-bit key, PEM */
 static char cert_path[600];  /* a self-signed certificate, or "" */
 
-/* Write text to dir/name with mode; returns the path (static buffer). */
+/*
+ * Write text to dir/name with mode; returns the path (static buffer). A
+ * configuration without an [irc] section gets a minimal one at its end (the
+ * section is required; at the end it moves no line numbers).
+ */
 static const char *__attribute__((format(printf, 3, 4)))
 put(const char *name, mode_t mode, const char *fmt, ...)
 {
 	static char path[600];
 	va_list ap;
 	FILE *f;
+	size_t nlen = strlen(name);
+	char *text;
+	int n;
 
 	snprintf(path, sizeof path, "%s/%s", tap_tmpdir(), name);
 	unlink(path);
@@ -54,8 +61,17 @@ put(const char *name, mode_t mode, const char *fmt, ...)
 		return path;
 	}
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	text = malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	fputs(text, f);
+	if (nlen > 5 && strcmp(name + nlen - 5, ".conf") == 0 &&
+	    strstr(text, "[irc]") == NULL)
+		fprintf(f, "\n[irc]\npassword = %s\n", HASH);
+	free(text);
 	fclose(f);
 	chmod(path, mode);
 	return path;
@@ -389,11 +405,12 @@ test_errors(void)
 	path = put("e-nouid.conf", 0600,
 	    "\n[account]\naccess_token = t\ndevice_uuid = d\n");
 	one_error(path, 2, "[account] user_id: missing", "missing user_id");
-	path = put("e-noacct.conf", 0600, "[log]\nlevel = info\n");
+	path = put("e-noacct.conf", 0600,
+	    "[irc]\npassword = " HASH "\n[log]\nlevel = info\n");
 	errs = load_bad(path);
-	ok(has_error(errs, path, 2, "[account] user_id: missing") &&
-	        has_error(errs, path, 2, "[account] device_uuid: missing") &&
-	        has_error(errs, path, 2, "[account] access_token: missing") &&
+	ok(has_error(errs, path, 4, "[account] user_id: missing") &&
+	        has_error(errs, path, 4, "[account] device_uuid: missing") &&
+	        has_error(errs, path, 4, "[account] access_token: missing") &&
 	        count_lines(errs) == 3,
 	    "no [account]: three missing keys at the last line");
 	free(errs);
@@ -468,8 +485,9 @@ test_errors(void)
 		mkdir(d, 0700);
 		snprintf(d, sizeof d, "%s/dstore/locoircd.db", tap_tmpdir());
 		mkdir(d, 0700);
-		path = minimal("dstore/x.conf", "", "");
-		one_error(path, 5, "[store] path: '",
+		path = minimal("dstore/x.conf", "",
+		    "[irc]\npassword = " HASH "\n");
+		one_error(path, 7, "[store] path: '",
 		    "a default store that is a directory");
 	}
 	path = minimal("e-dup.conf", "device_uuid = again\n", "");
@@ -525,7 +543,8 @@ test_errors(void)
 		one_error(path, 5, "the line is longer than",
 		    "an over-long line");
 	}
-	path = put("e-nul.conf", 0600, "[account]\nuser_id = 1\n");
+	path = put("e-nul.conf", 0600,
+	    "[irc]\npassword = " HASH "\n[account]\nuser_id = 1\n");
 	{
 		FILE *f = fopen(path, "a");
 
@@ -533,7 +552,7 @@ test_errors(void)
 		fputs("access_token = t\ndevice_uuid = d\n", f);
 		fclose(f);
 	}
-	one_error(path, 3, "the line holds a NUL byte", "a NUL byte");
+	one_error(path, 5, "the line holds a NUL byte", "a NUL byte");
 
 	/* Several errors at once, sorted by line. */
 	path = put("e-many.conf", 0600,
@@ -807,12 +826,12 @@ test_docs(void)
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
 	    "level", "listen", "tls_listen", "tls_cert", "tls_key",
 	    "server_name", "password", "nick_ascii", "registration_timeout",
-	    "sendq_max"};
+	    "sendq_max", "user", "nick", "backlog"};
 	static const char *const defaulted[] = {"os", "app_version", "dtype",
 	    "ntype", "mccmnc", "lang", "country_iso", "booking",
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
 	    "level", "listen", "server_name", "nick_ascii",
-	    "registration_timeout", "sendq_max"};
+	    "registration_timeout", "sendq_max", "backlog"};
 	char *example = read_source("conf/locoircd.conf.example");
 	char *man = read_source("docs/locoircd.conf.5");
 	char want[128], *out, *o, *line, *save = NULL;
@@ -846,9 +865,9 @@ test_docs(void)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '[')
 			o += sprintf(o, "%s\n", line);
-		/* [irc] is commented out: it turns the listener on. */
-		if (strcmp(line, ";[irc]") == 0)
-			o += sprintf(o, "[irc]\npassword = %s\n", HASH);
+		/* The required password has no default to uncomment. */
+		if (strcmp(line, "[irc]") == 0)
+			o += sprintf(o, "password = %s\n", HASH);
 		if (strcmp(line, "[account]") == 0)
 			o += sprintf(o,
 			    "user_id = 7000000001\n"
@@ -897,11 +916,53 @@ test_irc(void)
 	struct conf *c;
 	char *errs, line[800], rest[1400];
 
-	/* No [irc]: the daemon runs as before, nothing set. */
+	/* No [irc]: refused, an open gateway is a stolen account. */
+	path = put("irc-none.conf", 0600,
+	    "[account]\nuser_id = 1\naccess_token = t\ndevice_uuid = d\n"
+	    "[irc]\n");
+	errs = load_bad(path);
+	ok(strstr(errs, "[irc] password: missing") != NULL,
+	    "an [irc] without a password is refused");
+	free(errs);
+	{
+		FILE *f = fopen(path, "w");
+
+		fputs("[account]\nuser_id = 1\naccess_token = t\n"
+		      "device_uuid = d\n",
+		    f);
+		fclose(f);
+	}
+	errs = load_bad(path);
+	ok(strstr(errs, ": [irc] is missing: it needs at least password") !=
+	            NULL &&
+	        count_lines(errs) == 1,
+	    "no [irc] at all: one error");
+	free(errs);
+	c = load_good(minimal("irc-min2.conf", "",
+	    "[irc]\npassword = " HASH "\nuser = alice\nnick = Alice_K\n"
+	    "backlog = 0\n"));
+	ok(c != NULL && strcmp(c->irc_user, "alice") == 0 &&
+	        strcmp(c->irc_nick, "Alice_K") == 0 && c->backlog == 0,
+	    "[irc] user, nick and backlog");
+	conf_free(c);
+	path = minimal("irc-badnick.conf", "",
+	    "[irc]\npassword = " HASH "\nnick = 1abc\n");
+	one_error(path, 8, "[irc] nick: '1abc'",
+	    "a nick starting with a digit");
+	path = minimal("irc-badnick2.conf", "",
+	    "[irc]\npassword = " HASH "\nnick = a b\n");
+	one_error(path, 8, "[irc] nick: 'a b'", "a nick with a space");
+	path = minimal("irc-baduser.conf", "",
+	    "[irc]\npassword = " HASH "\nuser = a@b\n");
+	one_error(path, 8, "[irc] user: 'a@b'", "a user name with '@'");
+	path = minimal("irc-badbl.conf", "",
+	    "[irc]\npassword = " HASH "\nbacklog = 10001\n");
+	one_error(path, 8, "[irc] backlog: '10001' is out of range",
+	    "backlog out of range");
 	c = load_good(minimal("irc-none.conf", "", ""));
-	ok(c != NULL && !c->irc && c->n_irc_listen == 0 &&
-	        c->irc_password == NULL && c->server_name == NULL,
-	    "no [irc]: no listener");
+	ok(c != NULL && c->irc && c->backlog == 20 && c->irc_user == NULL &&
+	        c->irc_nick == NULL,
+	    "[irc] defaults: any user, nick chosen at start, backlog 20");
 	conf_free(c);
 
 	/* Only the password: the defaults. */

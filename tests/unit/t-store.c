@@ -5,7 +5,10 @@
  * per burst, seen from a second connection), a failed commit (file size
  * limit in a child), and crash safety: a child writing bursts is killed
  * with SIGKILL at a random moment and the database must reopen with every
- * cursor equal to its chat's largest stored log id.
+ * cursor equal to its chat's largest stored log id. Schema 2: migration
+ * of a hand-built version 1 file (and its rollback when it cannot apply),
+ * names, per-client cursors, settings, single messages, message tails and
+ * users.
  */
 #include "config.h"
 
@@ -69,6 +72,126 @@ struct seen_messages {
 	bool has_attachment;
 };
 
+/* Collected names. */
+struct seen_names {
+	size_t n;
+	int kind[16];
+	int64_t id[16];
+	char name[16][64];
+};
+
+/* Collected client cursors. */
+struct seen_cursors {
+	size_t n;
+	int64_t chat_id[16];
+	int64_t log_id[16];
+};
+
+/* Collected user ids, and a copy of the one wanted. */
+struct seen_users {
+	size_t n;
+	int64_t user_id[32];
+	int64_t want;
+	bool found;
+	char nickname[64];
+	char status_message[64];
+	char profile_image_url[64];
+	bool has_nickname;
+	bool has_status_message;
+	bool has_profile_image_url;
+};
+
+/* What nested_get_cb saw: the outer message's text before and after a
+ * store_get_message from inside the callback, and that inner result. */
+struct nested_get {
+	struct store *st;
+	int calls;
+	int inner_rc;
+	struct seen_messages inner;
+	char outer_text_before[64];
+	char outer_text_after[64];
+};
+
+/*
+ * Version 1 of the schema as released, frozen here: a database of that
+ * version cannot be made with the current code any more, and the test of
+ * the migration must not follow later edits of store.c.
+ */
+static const char v1_schema[] =
+    "CREATE TABLE login_state ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " revision INTEGER NOT NULL DEFAULT 0,"
+    " last_token_id INTEGER NOT NULL DEFAULT 0,"
+    " lbk INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE chats ("
+    " chat_id INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL DEFAULT '',"
+    " title TEXT,"
+    " notice TEXT,"
+    " link_id INTEGER NOT NULL DEFAULT 0,"
+    " active_members INTEGER NOT NULL DEFAULT 0,"
+    " cursor INTEGER NOT NULL DEFAULT 0,"
+    " last_log_id INTEGER NOT NULL DEFAULT 0,"
+    " read_watermark INTEGER NOT NULL DEFAULT 0,"
+    " gone INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE users ("
+    " user_id INTEGER PRIMARY KEY,"
+    " nickname TEXT,"
+    " country_iso TEXT,"
+    " profile_image_url TEXT,"
+    " status_message TEXT);"
+    "CREATE TABLE members ("
+    " chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE,"
+    " user_id INTEGER NOT NULL REFERENCES users (user_id),"
+    " nickname TEXT,"
+    " PRIMARY KEY (chat_id, user_id)) WITHOUT ROWID;"
+    "CREATE INDEX members_user ON members (user_id);"
+    "CREATE TABLE messages ("
+    " chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE,"
+    " log_id INTEGER NOT NULL,"
+    " prev_id INTEGER NOT NULL DEFAULT 0,"
+    " author_id INTEGER NOT NULL DEFAULT 0,"
+    " type INTEGER NOT NULL DEFAULT 0,"
+    " send_at INTEGER NOT NULL DEFAULT 0,"
+    " msg_id INTEGER NOT NULL DEFAULT 0,"
+    " text TEXT,"
+    " attachment TEXT,"
+    " deleted INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (chat_id, log_id)) WITHOUT ROWID;"
+    "CREATE TABLE reactions ("
+    " chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE,"
+    " log_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " type INTEGER NOT NULL,"
+    " PRIMARY KEY (chat_id, log_id, user_id)) WITHOUT ROWID;"
+    "CREATE TABLE reads ("
+    " chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE,"
+    " user_id INTEGER NOT NULL,"
+    " watermark INTEGER NOT NULL,"
+    " PRIMARY KEY (chat_id, user_id)) WITHOUT ROWID;"
+    "CREATE TRIGGER messages_cursor AFTER INSERT ON messages BEGIN"
+    " UPDATE chats SET cursor = NEW.log_id"
+    "  WHERE chat_id = NEW.chat_id AND cursor < NEW.log_id;"
+    " END;";
+
+/* What a version 1 locoircd had stored: a chat with two messages, a user
+ * and a member, in WAL mode as store_open left it. */
+static const char v1_data[] =
+    "PRAGMA journal_mode = WAL;"
+    "INSERT INTO login_state (id, revision, last_token_id, lbk)"
+    " VALUES (1, 3, 44, 0);"
+    "INSERT INTO chats (chat_id, type, title, last_log_id)"
+    " VALUES (700, 'MultiChat', 'Old room', 12);"
+    "INSERT INTO users (user_id, nickname, status_message)"
+    " VALUES (70, 'Olga', 'away');"
+    "INSERT INTO members (chat_id, user_id, nickname)"
+    " VALUES (700, 70, NULL);"
+    "INSERT INTO messages (chat_id, log_id, prev_id, author_id, type,"
+    " send_at, msg_id, text) VALUES"
+    " (700, 11, 0, 70, 1, 1600000000, 110, 'old one'),"
+    " (700, 12, 11, 70, 1, 1600000001, 120, 'old two');"
+    "PRAGMA user_version = 1;";
+
 static const int64_t crash_chats[3] = {1001, 1002, 1003};
 static unsigned commit_calls;
 
@@ -93,6 +216,21 @@ static void test_members(struct store *st);
 static void test_messages(struct store *st, const char *path);
 static void test_foreach(struct store *st);
 static void test_reopen(const char *path);
+static void names_cb(int kind, int64_t id, const char *name, void *arg);
+static void cursors_cb(int64_t chat_id, int64_t log_id, void *arg);
+static void users_cb(const struct store_user *u, void *arg);
+static bool nested_get_cb(const struct store_message *m, void *arg);
+static char *make_v1(const char *name, const char *extra);
+static void test_migrate_v1(void);
+static void test_migrate_rollback(void);
+static void test_names(struct store *st, const char *path);
+static void test_client_cursors(struct store *st, const char *path);
+static void test_settings(struct store *st, const char *path);
+static void test_batch_schema2(struct store *st, const char *path);
+static void test_get_message(struct store *st, const char *path);
+static void test_tail(struct store *st);
+static void test_users(struct store *st);
+static void test_reopen_schema2(const char *path);
 static void test_batching(void);
 static void test_busy(void);
 static void fail_count_cb(struct store *st, void *arg);
@@ -326,7 +464,7 @@ test_open(void)
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM sqlite_master"
 	           " WHERE type = 'table'"),
-	    ==, 7);
+	    ==, 10);
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM sqlite_master"
 	           " WHERE type = 'trigger'"),
@@ -774,6 +912,600 @@ test_reopen(const char *path)
 	store_close(st);
 }
 
+/* store_foreach_name callback: collect. */
+static void
+names_cb(int kind, int64_t id, const char *name, void *arg)
+{
+	struct seen_names *seen = arg;
+
+	if (seen->n == sizeof seen->id / sizeof seen->id[0])
+		return;
+	seen->kind[seen->n] = kind;
+	seen->id[seen->n] = id;
+	snprintf(seen->name[seen->n], sizeof seen->name[0], "%s",
+	    name != NULL ? name : "(null)");
+	seen->n++;
+}
+
+/* store_foreach_client_cursor callback: collect. */
+static void
+cursors_cb(int64_t chat_id, int64_t log_id, void *arg)
+{
+	struct seen_cursors *seen = arg;
+
+	if (seen->n == sizeof seen->chat_id / sizeof seen->chat_id[0])
+		return;
+	seen->chat_id[seen->n] = chat_id;
+	seen->log_id[seen->n] = log_id;
+	seen->n++;
+}
+
+/* store_foreach_user callback: collect ids, copy the wanted user. */
+static void
+users_cb(const struct store_user *u, void *arg)
+{
+	struct seen_users *seen = arg;
+
+	if (seen->n < sizeof seen->user_id / sizeof seen->user_id[0])
+		seen->user_id[seen->n] = u->user_id;
+	seen->n++;
+	if (u->user_id != seen->want)
+		return;
+	seen->found = true;
+	seen->has_nickname = u->nickname != NULL;
+	seen->has_status_message = u->status_message != NULL;
+	seen->has_profile_image_url = u->profile_image_url != NULL;
+	snprintf(seen->nickname, sizeof seen->nickname, "%s",
+	    u->nickname != NULL ? u->nickname : "");
+	snprintf(seen->status_message, sizeof seen->status_message, "%s",
+	    u->status_message != NULL ? u->status_message : "");
+	snprintf(seen->profile_image_url, sizeof seen->profile_image_url, "%s",
+	    u->profile_image_url != NULL ? u->profile_image_url : "");
+}
+
+/* store_get_message callback that looks up the message's predecessor while
+ * its own row is still being handed out. */
+static bool
+nested_get_cb(const struct store_message *m, void *arg)
+{
+	struct nested_get *n = arg;
+
+	n->calls++;
+	snprintf(n->outer_text_before, sizeof n->outer_text_before, "%s",
+	    m->text != NULL ? m->text : "(null)");
+	memset(&n->inner, 0, sizeof n->inner);
+	n->inner_rc = store_get_message(n->st, m->chat_id, m->prev_id,
+	    messages_cb, &n->inner);
+	snprintf(n->outer_text_after, sizeof n->outer_text_after, "%s",
+	    m->text != NULL ? m->text : "(null)");
+	return true;
+}
+
+/* A malloc'd path to a new version 1 database built by hand, with extra
+ * SQL run after the data (NULL for none). */
+static char *
+make_v1(const char *name, const char *extra)
+{
+	char *path = tmp_path(name);
+	char *sql;
+
+	sql =
+	    xasprintf("%s%s%s", v1_schema, v1_data, extra != NULL ? extra : "");
+	if (raw_exec(path, sql) != 0)
+		diag("cannot build the version 1 database '%s'", path);
+	free(sql);
+	return path;
+}
+
+/* A version 1 file is migrated to 2 on open: the data stays, the new
+ * tables work, and the result survives a reopen. */
+static void
+test_migrate_v1(void)
+{
+	char *path = make_v1("v1.db", NULL);
+	struct store *st;
+	struct loco_login_state ls;
+	struct seen_chat chat;
+	struct seen_messages msgs;
+	struct seen_members mem;
+	struct seen_users users;
+	struct seen_names names;
+	struct loco_chatlog cl;
+	char *value = NULL, *mode;
+	bool found;
+
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 1);
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "a version 1 store opens"))
+		goto end;
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	           " AND name IN ('names', 'client_cursors', 'settings')"),
+	    ==, 3);
+	mode = raw_text(path, "PRAGMA journal_mode");
+	is_str(mode, "wal");
+	free(mode);
+
+	/* The version 1 data, through the API. */
+	is_int(store_get_login_state(st, &ls), ==, 0);
+	ok(ls.revision == 3 && ls.last_token_id == 44,
+	    "the login state survives the migration");
+	chat = find_chat(st, 700);
+	ok(chat.found, "the chat survives the migration");
+	is_str(chat.title, "Old room");
+	is_int(chat.c.cursor, ==, 12);
+	is_int(cursor_of(st, 700, &found), ==, 12);
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_foreach_message(st, 700, 0, 0, messages_cb, &msgs), ==, 0);
+	ok(msgs.n == 2 && msgs.log_id[0] == 11 && msgs.log_id[1] == 12,
+	    "both messages survive the migration");
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_get_message(st, 700, 12, messages_cb, &msgs), ==, 1);
+	is_str(msgs.text, "old two");
+	is_int(msgs.last.prev_id, ==, 11);
+	memset(&mem, 0, sizeof mem);
+	is_int(store_foreach_member(st, 700, members_cb, &mem), ==, 0);
+	ok(mem.n == 1 && mem.user_id[0] == 70, "the member survives");
+	is_str(mem.nick[0], "Olga");
+	memset(&users, 0, sizeof users);
+	users.want = 70;
+	is_int(store_foreach_user(st, users_cb, &users), ==, 0);
+	ok(users.n == 1 && users.found, "the user survives");
+	is_str(users.status_message, "away");
+
+	/* The new tables start empty and take writes; the old trigger still
+	 * moves the cursor. */
+	memset(&names, 0, sizeof names);
+	is_int(store_foreach_name(st, names_cb, &names), ==, 0);
+	is_uint(names.n, ==, 0);
+	is_int(store_has_client(st, ""), ==, 0);
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	ok(value == NULL, "no settings after the migration");
+	is_int(store_put_name(st, STORE_NAME_USER, 70, "Olga"), ==, 0);
+	is_int(store_set_client_cursor(st, "", 700, 12), ==, 0);
+	is_int(store_set_setting(st, "motd", "migrated"), ==, 0);
+	cl = make_log(700, 13, "new one");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(cursor_of(st, 700, &found), ==, 13);
+	store_close(st);
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the migrated store opens again"))
+		goto end;
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	memset(&names, 0, sizeof names);
+	is_int(store_foreach_name(st, names_cb, &names), ==, 0);
+	ok(names.n == 1 && names.id[0] == 70,
+	    "the name written after the "
+	    "migration is kept");
+	is_int(store_has_client(st, ""), ==, 1);
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "migrated");
+	free(value);
+	is_int(store_count_messages(st, 700), ==, 3);
+end:
+	store_close(st);
+	free(path);
+}
+
+/* A migration that cannot apply (a table of that name is in the way) is
+ * refused and rolled back as a whole; once the clash is gone it applies. */
+static void
+test_migrate_rollback(void)
+{
+	char *path = make_v1("v1-clash.db", "CREATE TABLE settings (x);");
+	struct store *st;
+
+	ok(store_open(NULL, path) == NULL,
+	    "a migration that cannot apply is refused");
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 1);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM sqlite_master"
+	           " WHERE name IN ('names', 'client_cursors')"),
+	    ==, 0);
+	is_int(raw_int(path, "SELECT count(*) FROM messages"), ==, 2);
+	ok(raw_exec(path, "DROP TABLE settings") == 0, "clash removed");
+	st = store_open(NULL, path);
+	ok(st != NULL, "the migration applies once the clash is gone");
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	is_int(store_set_setting(st, "k", "v"), ==, 0);
+	store_close(st);
+	is_int(raw_int(path, "SELECT count(*) FROM settings"), ==, 1);
+	free(path);
+}
+
+/* Names: insert, replace, order by kind then id, bad input refused,
+ * uncommitted names readable. */
+static void
+test_names(struct store *st, const char *path)
+{
+	struct seen_names seen;
+
+	is_int(store_flush(st), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_CHAT, 30, "#room"), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_USER, 602, "Dan"), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_USER, 601, "Carol"), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_CHAT, 10, "#새-이름"), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_USER, INT64_MAX, "kakao9"), ==, 0);
+	is_int(store_put_name(st, STORE_NAME_USER, 601, "Caro"), ==, 0);
+	is_int(store_put_name(st, 2, 1, "x"), ==, -1);
+	is_int(store_put_name(st, -1, 1, "x"), ==, -1);
+	is_int(store_put_name(st, STORE_NAME_USER, 1, NULL), ==, -1);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_name(st, names_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 5);
+	ok(seen.kind[0] == STORE_NAME_USER && seen.id[0] == 601 &&
+	        seen.kind[1] == STORE_NAME_USER && seen.id[1] == 602 &&
+	        seen.kind[2] == STORE_NAME_USER && seen.id[2] == INT64_MAX &&
+	        seen.kind[3] == STORE_NAME_CHAT && seen.id[3] == 10 &&
+	        seen.kind[4] == STORE_NAME_CHAT && seen.id[4] == 30,
+	    "names come by kind, then id");
+	is_str(seen.name[0], "Caro");
+	is_str(seen.name[1], "Dan");
+	is_str(seen.name[3], "#새-이름");
+	/* Not committed yet: only this connection sees them. */
+	is_int(raw_int(path, "SELECT count(*) FROM names"), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path, "SELECT count(*) FROM names"), ==, 5);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM names"
+	           " WHERE kind = 0 AND id = 601 AND name = 'Caro'"),
+	    ==, 1);
+}
+
+/* Client cursors: per client and chat, only forward, has_client. */
+static void
+test_client_cursors(struct store *st, const char *path)
+{
+	struct seen_cursors seen;
+
+	is_int(store_has_client(st, "laptop"), ==, 0);
+	is_int(store_has_client(st, ""), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 30, 102), ==, 0);
+	is_int(store_has_client(st, "laptop"), ==, 1);
+	is_int(raw_int(path, "SELECT count(*) FROM client_cursors"), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 30, 101), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 40, 25), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 10, 5), ==, 0);
+	is_int(store_set_client_cursor(st, "phone", 30, 100), ==, 0);
+	is_int(store_set_client_cursor(st, "", 30, 104), ==, 0);
+
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_client_cursor(st, "laptop", cursors_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 3);
+	ok(seen.chat_id[0] == 10 && seen.chat_id[1] == 30 &&
+	        seen.chat_id[2] == 40,
+	    "client cursors come ascending by chat");
+	is_int(seen.log_id[0], ==, 5);
+	is_int(seen.log_id[1], ==, 102);
+	is_int(seen.log_id[2], ==, 25);
+
+	/* Forward moves, backward is ignored. */
+	is_int(store_set_client_cursor(st, "laptop", 30, 104), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 30, 0), ==, 0);
+	is_int(store_set_client_cursor(st, "laptop", 30, 103), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_client_cursor(st, "laptop", cursors_cb, &seen), ==,
+	    0);
+	is_int(seen.log_id[1], ==, 104);
+
+	/* Clients are apart, names exact. */
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_client_cursor(st, "phone", cursors_cb, &seen), ==,
+	    0);
+	ok(seen.n == 1 && seen.chat_id[0] == 30 && seen.log_id[0] == 100,
+	    "another client keeps its own cursor");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_client_cursor(st, "", cursors_cb, &seen), ==, 0);
+	ok(seen.n == 1 && seen.log_id[0] == 104, "the unnamed client is one");
+	is_int(store_has_client(st, ""), ==, 1);
+	is_int(store_has_client(st, "Laptop"), ==, 0);
+	is_int(store_has_client(st, "nobody"), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_client_cursor(st, "nobody", cursors_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 0);
+
+	is_int(store_set_client_cursor(st, NULL, 30, 1), ==, -1);
+	is_int(store_has_client(st, NULL), ==, -1);
+	is_int(store_foreach_client_cursor(st, NULL, cursors_cb, &seen), ==,
+	    -1);
+
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path, "SELECT count(*) FROM client_cursors"), ==, 5);
+	is_int(raw_int(path,
+	           "SELECT log_id FROM client_cursors"
+	           " WHERE client = 'laptop' AND chat_id = 30"),
+	    ==, 104);
+}
+
+/* Settings: unset reads NULL, a set overwrites, bad input refused. */
+static void
+test_settings(struct store *st, const char *path)
+{
+	char *value = xstrdup("stale");
+	char *raw;
+
+	free(value);
+	value = (char *)&value; /* anything but NULL */
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	ok(value == NULL, "an unset setting reads as NULL");
+	is_int(store_set_setting(st, "motd", "hello"), ==, 0);
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "hello");
+	free(value);
+	is_int(raw_int(path, "SELECT count(*) FROM settings"), ==, 0);
+	is_int(store_set_setting(st, "motd", "안녕 ✓"), ==, 0);
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "안녕 ✓");
+	free(value);
+	is_int(store_set_setting(st, "empty", ""), ==, 0);
+	is_int(store_get_setting(st, "empty", &value), ==, 0);
+	ok(value != NULL && *value == '\0', "an empty value is not unset");
+	free(value);
+
+	is_int(store_set_setting(st, NULL, "x"), ==, -1);
+	is_int(store_set_setting(st, "motd", NULL), ==, -1);
+	value = (char *)&value;
+	is_int(store_get_setting(st, NULL, &value), ==, -1);
+	ok(value == NULL, "a failed read leaves *value NULL");
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "안녕 ✓");
+	free(value);
+
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path, "SELECT count(*) FROM settings"), ==, 2);
+	raw = raw_text(path, "SELECT value FROM settings WHERE key = 'motd'");
+	is_str(raw, "안녕 ✓");
+	free(raw);
+}
+
+/* The schema 2 writes join the open batch: one commit for all of them. */
+static void
+test_batch_schema2(struct store *st, const char *path)
+{
+	struct store_stats s0, s1;
+
+	is_int(store_flush(st), ==, 0);
+	store_get_stats(st, &s0);
+	is_int(store_put_name(st, STORE_NAME_CHAT, 31, "#batch"), ==, 0);
+	is_int(store_set_client_cursor(st, "batch", 31, 7), ==, 0);
+	is_int(store_set_setting(st, "batch", "yes"), ==, 0);
+	store_get_stats(st, &s1);
+	is_int(s1.commits - s0.commits, ==, 0);
+	is_int(raw_int(path,
+	           "SELECT (SELECT count(*) FROM names WHERE id = 31) +"
+	           " (SELECT count(*) FROM client_cursors"
+	           "  WHERE client = 'batch') +"
+	           " (SELECT count(*) FROM settings WHERE key = 'batch')"),
+	    ==, 0);
+	is_int(store_flush(st), ==, 0);
+	store_get_stats(st, &s1);
+	is_int(s1.commits - s0.commits, ==, 1);
+	is_int(raw_int(path,
+	           "SELECT (SELECT count(*) FROM names WHERE id = 31) +"
+	           " (SELECT count(*) FROM client_cursors"
+	           "  WHERE client = 'batch') +"
+	           " (SELECT count(*) FROM settings WHERE key = 'batch')"),
+	    ==, 3);
+}
+
+/* One message by id: found with every field, not found, NULL callback,
+ * uncommitted, and a lookup from inside the callback. */
+static void
+test_get_message(struct store *st, const char *path)
+{
+	struct seen_messages seen;
+	struct nested_get nested;
+	struct loco_chatlog cl;
+
+	memset(&seen, 0, sizeof seen);
+	is_int(store_get_message(st, 30, 103, messages_cb, &seen), ==, 1);
+	is_uint(seen.n, ==, 1);
+	is_int(seen.last.chat_id, ==, 30);
+	is_int(seen.last.log_id, ==, 103);
+	is_int(seen.last.prev_id, ==, 102);
+	is_int(seen.last.author_id, ==, INT64_MAX);
+	is_int(seen.last.msg_id, ==, INT64_MIN);
+	is_int(seen.last.type, ==, LOCO_MSG_PHOTO);
+	ok(!seen.has_text, "a NULL text stays NULL");
+	is_str(seen.attachment, "{\"url\":\"https://x.invalid/a\"}");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_get_message(st, 30, 104, messages_cb, &seen), ==, 1);
+	ok(seen.last.deleted, "a deleted message reads deleted");
+	is_str(seen.text, "안녕하세요 👋");
+
+	memset(&seen, 0, sizeof seen);
+	is_int(store_get_message(st, 30, 105, messages_cb, &seen), ==, 0);
+	is_int(store_get_message(st, 4040, 1, messages_cb, &seen), ==, 0);
+	is_int(store_get_message(st, 31, 103, messages_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 0);
+	is_int(store_get_message(st, 31, 7, NULL, NULL), ==, 1);
+	is_int(store_get_message(st, 31, 8, NULL, NULL), ==, 0);
+
+	cl = make_log(34, 1, "fresh");
+	is_int(store_add_message(st, &cl), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_get_message(st, 34, 1, messages_cb, &seen), ==, 1);
+	is_str(seen.text, "fresh");
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM messages"
+	           " WHERE chat_id = 34 AND log_id = 1"),
+	    ==, 0);
+
+	cl = make_log(33, 1, "first");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(33, 2, "second");
+	is_int(store_add_message(st, &cl), ==, 0);
+	memset(&nested, 0, sizeof nested);
+	nested.st = st;
+	is_int(store_get_message(st, 33, 2, nested_get_cb, &nested), ==, 1);
+	is_int(nested.calls, ==, 1);
+	is_int(nested.inner_rc, ==, 1);
+	ok(nested.inner.n == 1 && nested.inner.last.log_id == 1,
+	    "a lookup from inside the callback finds its message");
+	is_str(nested.inner.text, "first");
+	is_str(nested.outer_text_before, "second");
+	is_str(nested.outer_text_after, "second");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_get_message(st, 33, 2, messages_cb, &seen), ==, 1);
+	is_str(seen.text, "second");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* The newest messages of a chat, ascending, limit honoured. */
+static void
+test_tail(struct store *st)
+{
+	struct seen_messages seen;
+	struct loco_chatlog cl;
+	bool asc = true;
+	size_t k;
+
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 40, 5, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 5);
+	for (k = 0; k < seen.n && k < 5; k++)
+		asc = asc && seen.log_id[k] == 21 + (int64_t)k;
+	ok(asc, "limit 5 gives 21..25, ascending");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 40, 1, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 1 && seen.log_id[0] == 25, "limit 1 gives the newest");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 40, 0, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 40, 100, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 25);
+	asc = true;
+	for (k = 0; k < seen.n && k < 25; k++)
+		asc = asc && seen.log_id[k] == 1 + (int64_t)k;
+	ok(asc, "a limit above the count gives all, ascending");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 40, SIZE_MAX, messages_cb, &seen),
+	    ==, 0);
+	is_uint(seen.n, ==, 25);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 2;
+	is_int(store_foreach_message_tail(st, 40, 5, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 2 && seen.log_id[0] == 21 && seen.log_id[1] == 22,
+	    "the callback stops the tail walk");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 4040, 5, messages_cb, &seen), ==,
+	    0);
+	is_uint(seen.n, ==, 0);
+	/* Uncommitted messages are in the tail. */
+	cl = make_log(34, 2, "tail");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(34, 3, "tail end");
+	is_int(store_add_message(st, &cl), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 34, 2, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 2 && seen.log_id[0] == 2 && seen.log_id[1] == 3 &&
+	        seen.last.chat_id == 34,
+	    "the tail includes uncommitted messages");
+	is_str(seen.text, "tail end");
+	/* Only the chat asked for. */
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 30, 3, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 3 && seen.log_id[0] == 102 && seen.log_id[1] == 103 &&
+	        seen.log_id[2] == 104 && seen.last.chat_id == 30,
+	    "chat 30's tail is its own");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* Users: every one, ascending, with their fields. */
+static void
+test_users(struct store *st)
+{
+	char gus[] = "Gus", busy[] = "busy", url[] = "https://x.invalid/g.png";
+	struct seen_users seen;
+	struct loco_member m;
+	bool asc = true;
+	size_t k;
+
+	memset(&m, 0, sizeof m);
+	m.user_id = 605;
+	m.nickname = gus;
+	m.status_message = busy;
+	m.profile_image_url = url;
+	is_int(store_set_members(st, 22, &m, 1), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.want = 605;
+	is_int(store_foreach_user(st, users_cb, &seen), ==, 0);
+	is_uint(seen.n, ==, 7);
+	for (k = 1; k < seen.n && k < 32; k++)
+		asc = asc && seen.user_id[k - 1] < seen.user_id[k];
+	ok(asc && seen.user_id[0] == 501 && seen.user_id[6] == 605,
+	    "users come ascending by id");
+	ok(seen.found, "an uncommitted user is listed");
+	is_str(seen.nickname, "Gus");
+	is_str(seen.status_message, "busy");
+	is_str(seen.profile_image_url, "https://x.invalid/g.png");
+
+	memset(&seen, 0, sizeof seen);
+	seen.want = 502;
+	is_int(store_foreach_user(st, users_cb, &seen), ==, 0);
+	ok(seen.found && seen.has_nickname && !seen.has_status_message &&
+	        !seen.has_profile_image_url,
+	    "unknown user fields are NULL");
+	is_str(seen.nickname, "Bob");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* The schema 2 data is there after closing and opening again. */
+static void
+test_reopen_schema2(const char *path)
+{
+	struct store *st;
+	struct seen_names names;
+	struct seen_cursors cur;
+	struct seen_messages msgs;
+	struct seen_users users;
+	char *value = NULL;
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the store opens again for schema 2"))
+		return;
+	memset(&names, 0, sizeof names);
+	is_int(store_foreach_name(st, names_cb, &names), ==, 0);
+	is_uint(names.n, ==, 6);
+	is_str(names.name[0], "Caro");
+	is_int(store_has_client(st, "laptop"), ==, 1);
+	memset(&cur, 0, sizeof cur);
+	is_int(store_foreach_client_cursor(st, "laptop", cursors_cb, &cur), ==,
+	    0);
+	ok(cur.n == 3 && cur.chat_id[1] == 30 && cur.log_id[1] == 104,
+	    "client cursors kept");
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "안녕 ✓");
+	free(value);
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_get_message(st, 33, 2, messages_cb, &msgs), ==, 1);
+	is_str(msgs.text, "second");
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_foreach_message_tail(st, 34, 2, messages_cb, &msgs), ==,
+	    0);
+	ok(msgs.n == 2 && msgs.log_id[0] == 2 && msgs.log_id[1] == 3,
+	    "the tail is kept");
+	is_str(msgs.text, "tail end");
+	memset(&users, 0, sizeof users);
+	users.want = 605;
+	is_int(store_foreach_user(st, users_cb, &users), ==, 0);
+	ok(users.found && users.n == 7, "users kept");
+	is_str(users.status_message, "busy");
+	store_close(st);
+}
+
 /* One commit per loop iteration, reported once, never inside a write. */
 static void
 test_batching(void)
@@ -1206,6 +1938,8 @@ main(void)
 	tap_init(0);
 	test_open();
 	test_refuse();
+	test_migrate_v1();
+	test_migrate_rollback();
 
 	path = tmp_path("main.db");
 	st = store_open(NULL, path);
@@ -1215,8 +1949,16 @@ main(void)
 		test_members(st);
 		test_messages(st, path);
 		test_foreach(st);
+		test_names(st, path);
+		test_client_cursors(st, path);
+		test_settings(st, path);
+		test_batch_schema2(st, path);
+		test_get_message(st, path);
+		test_tail(st);
+		test_users(st);
 		store_close(st);
 		test_reopen(path);
+		test_reopen_schema2(path);
 	}
 	free(path);
 
