@@ -59,6 +59,8 @@ struct bridge_client {
 	/* Detached: unlinked from b->clients, freed from a zero timer,
 	 * because a send deep inside a walk may drop the client. */
 	bool dead;
+	/* A replay after the attach (JOIN) paused for the send queue. */
+	bool behind;
 	struct bridge_client *next; /* in b->clients or b->dead */
 };
 
@@ -107,6 +109,9 @@ struct bridge {
 	uint64_t ping_seq; /* last PING token number used */
 	/* Flood control on WRITE. */
 	struct bridge_write *wq_head, *wq_tail; /* waiting, owned */
+	/* Sent, answer pending: owned by the engine's callback (its arg),
+	 * listed here so fan-out can wait for the answer. */
+	struct bridge_write *inflight;
 	size_t wq_len;
 	unsigned tokens;            /* WRITEs allowed right now */
 	struct event *wq_timer;     /* refills tokens; owned */

@@ -49,6 +49,8 @@ static void bridge_commit_cb(struct store *st, void *arg);
 static void bridge_attach_step(struct bridge *b, struct bridge_client *bc);
 static void bridge_wq_pump(struct bridge *b);
 static void bridge_reaper_cb(evutil_socket_t fd, short what, void *arg);
+static void bridge_fanout(struct bridge *b);
+static bool bridge_write_inflight(const struct bridge *b, int64_t chat_id);
 
 static const struct irc_server_cbs bridge_server_cbs = {
     .auth = bridge_auth_cb,
@@ -307,7 +309,32 @@ struct bridge_walk {
 	struct bridge_render_in in;
 	int64_t last; /* highest log id handed out */
 	size_t n;     /* messages handed out */
+	bool held;    /* stopped at a line whose WRITE is unanswered */
+	bool paused;  /* stopped because the send queue is half full */
 };
+
+/*
+ * Our own "* nick text" line is how an IRC ACTION reaches Kakao
+ * (bridge_render_outgoing): IRC clients get it back as the ACTION it was,
+ * which echo-message requires of the sender's copy.
+ */
+static void
+bridge_action_back(struct bridge *b, struct irc_msg *line)
+{
+	const char *own = bridge_world_own_nick(b->world);
+	size_t olen = strlen(own);
+	char *text, *act;
+
+	if (line->nparams < 2 || strcmp(line->command, "PRIVMSG") != 0)
+		return;
+	text = line->params[line->nparams - 1];
+	if (strncmp(text, "* ", 2) != 0 || strncmp(text + 2, own, olen) != 0 ||
+	    text[2 + olen] != ' ' || text[3 + olen] == '\0')
+		return;
+	act = irc_text_action_wrap(text + 3 + olen);
+	free(line->params[line->nparams - 1]);
+	line->params[line->nparams - 1] = act;
+}
 
 /* Add a server tag ahead of the client-only ones (IRC.md 2.0). */
 static void
@@ -321,6 +348,25 @@ bridge_add_server_tag(struct irc_msg *m, const char *key, const char *value)
 	for (i = m->ntags - 1; i > 0 && m->tags[i - 1].client_only; i--)
 		m->tags[i] = m->tags[i - 1];
 	m->tags[i] = t;
+}
+
+/*
+ * Whether a replayed m must wait for bc's queue to drain. Rendering adds
+ * a source, tags and a stamp to every ~400 bytes of text: the estimate
+ * errs high.
+ */
+static bool
+bridge_replay_must_wait(const struct bridge *b, struct bridge_client *bc,
+    const struct store_message *m)
+{
+	size_t queued = irc_client_get_queued(bc->c);
+	size_t len = (m->text != NULL ? strlen(m->text) : 0) +
+	    (m->attachment != NULL ? strlen(m->attachment) : 0);
+	size_t est = IRC_MSG_LINE_MAX + len + len / 2;
+
+	if (queued >= b->cfg.sendq_max / 2)
+		return true;
+	return queued > 0 && queued + est > b->cfg.sendq_max - IRC_MSG_LINE_MAX;
 }
 
 static bool
@@ -337,11 +383,28 @@ bridge_walk_cb(const struct store_message *m, void *arg)
 
 	if (bc->dead)
 		return false;
-	w->last = m->log_id;
-	w->n++;
 	echo = m->author_id == b->cfg.own_id
 	    ? bridge_echo_find(b, m->chat_id, m->log_id)
 	    : NULL;
+	/* Our own line while a WRITE to this chat awaits its answer may be
+	 * that WRITE's: hold the chat until the answer says whose echo it
+	 * is (the engine answers from a later event than the store's). */
+	if (m->author_id == b->cfg.own_id && echo == NULL &&
+	    bridge_write_inflight(b, m->chat_id)) {
+		w->held = true;
+		return false;
+	}
+	/* A replay yields to the send queue before each message: it goes
+	 * only when the queue is under half full and the message fits in
+	 * the rest (a big one waits for an empty queue). The drained
+	 * callback resumes. */
+	if (w->in.replay && bridge_replay_must_wait(b, bc, m)) {
+		w->paused = true;
+		irc_client_want_drained(bc->c);
+		return false;
+	}
+	w->last = m->log_id;
+	w->n++;
 	if (echo != NULL && echo->client_id == bc->id) {
 		/* The sender sees its own line only with echo-message,
 		 * as the answer to its labeled PRIVMSG. */
@@ -356,6 +419,8 @@ bridge_walk_cb(const struct store_message *m, void *arg)
 		labeled = true;
 	}
 	n = bridge_render_message(&w->in, m, &lines);
+	if (n == 1 && m->author_id == b->cfg.own_id)
+		bridge_action_back(b, &lines[0]);
 	for (i = 0; i < n; i++) {
 		bridge_add_server_tag(&lines[i], "account",
 		    bridge_user_id_text(m->author_id, idbuf, sizeof idbuf));
@@ -368,6 +433,18 @@ bridge_walk_cb(const struct store_message *m, void *arg)
 	if (n > 0)
 		b->stats.messages_out++;
 	return true;
+}
+
+/* Whether a WRITE to chat_id is out and unanswered. */
+static bool
+bridge_write_inflight(const struct bridge *b, int64_t chat_id)
+{
+	const struct bridge_write *w;
+
+	for (w = b->inflight; w != NULL; w = w->next)
+		if (w->chat_id == chat_id)
+			return true;
+	return false;
 }
 
 /* Fill the render input for chat as seen by bc. */
@@ -393,11 +470,12 @@ bridge_render_setup(struct bridge *b, struct bridge_client *bc,
 
 /*
  * Send bc up to BRIDGE_DELIVER_STEP messages of chat above bc->sent.
- * Returns true when more remain.
+ * Returns true when more remain; *paused says the replay stopped for the
+ * send queue (resume from the drained callback).
  */
 static bool
 bridge_deliver_step(struct bridge *b, struct bridge_client *bc,
-    struct bridge_chat *chat, bool replay)
+    struct bridge_chat *chat, bool replay, bool *paused)
 {
 	struct bridge_walk w;
 	int64_t *sent;
@@ -425,30 +503,38 @@ bridge_deliver_step(struct bridge *b, struct bridge_client *bc,
 			store_foreach_message_tail(b->store, chat->id,
 			    b->cfg.new_client_backlog, bridge_walk_cb, &w);
 		/* Nothing older than this is owed to this client. */
-		*sent = chat->cursor;
-		if (w.last > *sent)
+		if (!w.held)
+			*sent = chat->cursor;
+		else if (w.n > 0)
 			*sent = w.last;
 	} else {
 		store_foreach_message(b->store, chat->id, *sent,
 		    BRIDGE_DELIVER_STEP, bridge_walk_cb, &w);
 		if (w.last > *sent)
 			*sent = w.last;
-		else if (w.n == 0)
+		else if (w.n == 0 && !w.held && !w.paused)
 			*sent = chat->cursor; /* nothing stored above it */
 	}
 	if (batch)
 		irc_client_batch_end(bc->c);
 	if (w.n > 0)
 		bc->ping_wanted = true;
-	return *sent < chat->cursor && w.n == BRIDGE_DELIVER_STEP;
+	*paused = w.paused;
+	return !w.held && *sent < chat->cursor &&
+	    (w.paused || w.n == BRIDGE_DELIVER_STEP);
 }
 
 void
 bridge_deliver_chat(struct bridge *b, struct bridge_client *bc,
     struct bridge_chat *chat, bool replay)
 {
-	while (!bc->dead && bridge_deliver_step(b, bc, chat, replay))
-		;
+	bool paused = false;
+
+	while (!bc->dead && bridge_deliver_step(b, bc, chat, replay, &paused))
+		if (paused) {
+			bc->behind = true;
+			break;
+		}
 }
 
 /* Send a delivery PING when lines went out and none is in flight. */
@@ -486,18 +572,26 @@ bridge_client_live(struct bridge_client *bc, const struct bridge_chat *chat)
 	    chat->index < bc->attach_pos;
 }
 
-/* After a commit: every dirty chat to every client that shows it. */
+/* After a commit: persist new names, then fan out. */
 static void
 bridge_commit_cb(struct store *st, void *arg)
 {
 	struct bridge *b = arg;
-	struct bridge_client *bc, *next;
-	struct bridge_echo *e, **pp;
-	size_t i;
 
 	(void)st;
 	if (bridge_world_persist(b->world) != 0)
 		log_warnx("cannot keep IRC names in the store");
+	bridge_fanout(b);
+}
+
+/* Every dirty chat to every client that shows it. */
+static void
+bridge_fanout(struct bridge *b)
+{
+	struct bridge_client *bc, *next;
+	struct bridge_echo *e, **pp;
+	size_t i;
+
 	if (!b->any_dirty)
 		return;
 	b->any_dirty = false;
@@ -611,6 +705,7 @@ static void
 bridge_attach_step(struct bridge *b, struct bridge_client *bc)
 {
 	size_t half = b->cfg.sendq_max / 2;
+	bool paused = false;
 
 	while (!bc->dead && bc->phase != BRIDGE_ATTACH_DONE) {
 		size_t n = bridge_world_count_chats(b->world);
@@ -623,6 +718,10 @@ bridge_attach_step(struct bridge *b, struct bridge_client *bc)
 			bc->phase = bc->phase == BRIDGE_ATTACH_BURST
 			    ? BRIDGE_ATTACH_REPLAY
 			    : BRIDGE_ATTACH_DONE;
+			/* The PING ends every attach, even one with nothing to
+			 * replay: clients and tests know the burst is over. */
+			if (bc->phase == BRIDGE_ATTACH_DONE)
+				bc->ping_wanted = true;
 			continue;
 		}
 		chat = bridge_world_chat_at(b->world, bc->attach_pos);
@@ -637,8 +736,30 @@ bridge_attach_step(struct bridge *b, struct bridge_client *bc)
 			continue;
 		}
 		if (!bc->joined[chat->index] ||
-		    !bridge_deliver_step(b, bc, chat, true))
+		    !bridge_deliver_step(b, bc, chat, true, &paused))
 			bc->attach_pos++;
+		else if (paused)
+			return; /* the drained callback resumes */
+	}
+	if (!bc->dead)
+		bridge_maybe_ping(b, bc);
+}
+
+/* Resume replays that paused for the send queue after the attach (JOIN). */
+static void
+bridge_catch_up(struct bridge *b, struct bridge_client *bc)
+{
+	size_t i;
+
+	bc->behind = false;
+	bridge_client_grow(b, bc);
+	for (i = 0; i < bc->n_chats && !bc->dead && !bc->behind; i++) {
+		struct bridge_chat *chat = bridge_world_chat_at(b->world, i);
+
+		if (!chat->gone && bc->joined[i] &&
+		    bc->sent[i] != BRIDGE_SENT_TAIL &&
+		    bc->sent[i] < chat->cursor)
+			bridge_deliver_chat(b, bc, chat, true);
 	}
 	if (!bc->dead)
 		bridge_maybe_ping(b, bc);
@@ -651,8 +772,14 @@ bridge_drained_cb(struct irc_server *s, struct irc_client *c, void *arg)
 	struct bridge_client *bc = irc_client_get_data(c);
 
 	(void)s;
-	if (bc != NULL && bc->phase != BRIDGE_ATTACH_DONE)
+	if (bc == NULL || bc->dead)
+		return;
+	if (bc->phase != BRIDGE_ATTACH_DONE) {
 		bridge_attach_step(b, bc);
+		return;
+	}
+	if (bc->behind)
+		bridge_catch_up(b, bc);
 }
 
 static void
@@ -790,12 +917,25 @@ static void
 bridge_write_cb(struct loco_engine *e, int32_t status,
     const struct loco_chatlog *cl, const struct loco_error *err, void *arg)
 {
-	struct bridge_write *w = arg;
+	struct bridge_write *w = arg, **pp;
 	struct bridge *b = w->b;
 	struct bridge_echo *echo;
+	struct bridge_chat *chat;
 	char why[300];
 
 	(void)e;
+	for (pp = &b->inflight; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	w->next = NULL;
+	/* Lines held for this answer can go now, whatever it says. */
+	if ((chat = bridge_world_chat(b->world, w->chat_id)) != NULL) {
+		bridge_dirty_grow(b);
+		b->dirty[chat->index] = true;
+		b->any_dirty = true;
+	}
 	if (status != 0 || cl == NULL) {
 		if (status == 0) {
 			/* The engine stopped before the message's turn: it
@@ -820,6 +960,7 @@ bridge_write_cb(struct loco_engine *e, int32_t status,
 			bridge_write_fail(b, w, why);
 		}
 		bridge_write_free(w);
+		bridge_fanout(b);
 		return;
 	}
 	/* The message went through the store already; it is fanned out at
@@ -833,6 +974,7 @@ bridge_write_cb(struct loco_engine *e, int32_t status,
 	echo->next = b->echoes;
 	b->echoes = echo;
 	bridge_write_free(w);
+	bridge_fanout(b);
 }
 
 /* Send queued WRITEs while flood tokens last. */
@@ -864,7 +1006,10 @@ bridge_wq_pump(struct bridge *b)
 			snprintf(why, sizeof why, "not sent: %s", err.msg);
 			bridge_write_fail(b, w, why);
 			bridge_write_free(w);
+			continue;
 		}
+		w->next = b->inflight;
+		b->inflight = w;
 	}
 	if (b->wq_head != NULL || b->tokens < BRIDGE_FLOOD_BURST) {
 		struct timeval tv = {BRIDGE_FLOOD_INTERVAL_MS / 1000,

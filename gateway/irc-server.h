@@ -141,6 +141,10 @@ bool irc_client_is_tls(const struct irc_client *c);
 bool irc_client_has_cap(const struct irc_client *c, enum irc_cap_id id);
 /* Bytes queued for it right now. */
 size_t irc_client_get_queued(const struct irc_client *c);
+/* Call the drained callback after the next write that leaves the queue
+ * at or below half full (even if it never went above): for a generator
+ * waiting for room for one big item. */
+void irc_client_want_drained(struct irc_client *c);
 /* Owner's pointer (NULL until set). */
 void irc_client_set_data(struct irc_client *c, void *data);
 void *irc_client_get_data(const struct irc_client *c);

@@ -242,12 +242,18 @@ static void dfix_ctl_vsend(struct dfix *f, const char *fmt, va_list ap)
 static void
 dfix_ctl_vsend(struct dfix *f, const char *fmt, va_list ap)
 {
-	char line[1024];
+	/* Text commands carry whole messages: up to locosim's 64 KiB. */
+	static char line[64 * 1024 + 2];
 	size_t len, off = 0;
 	ssize_t n;
+	int w;
 
-	vsnprintf(line, sizeof line - 1, fmt, ap);
-	len = strlen(line);
+	w = vsnprintf(line, sizeof line - 1, fmt, ap);
+	if (w < 0 || (size_t)w >= sizeof line - 1) {
+		diag("control command too long (%d bytes)", w);
+		return;
+	}
+	len = (size_t)w;
 	line[len++] = '\n';
 	while (f->ctl >= 0 && off < len) {
 		if ((n = write(f->ctl, line + off, len - off)) < 0) {

@@ -371,8 +371,8 @@ ctl_bits_put(struct ctl_bits *b, uint32_t v, int n)
  * "0" and category 4 "10", AC end-of-block "0" (ITU T.81 F.1.2). Returns a
  * malloc'd buffer and its length in *len.
  */
-static uint8_t *
-ctl_make_jpeg(int w, int h, size_t *len)
+uint8_t *
+locosim_make_jpeg(int w, int h, size_t *len)
 {
 	/* SOI, APP0 "JFIF" 1.1 with 1:1 density, COM "locosim!". */
 	static const uint8_t head[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J',
@@ -474,7 +474,7 @@ cmd_photo(struct ctl_client *c, char **argv, int argc)
 	    ctl_arg(c, "W", argv[2], 1, CTL_PHOTO_SIDE_MAX, &w) != 0 ||
 	    ctl_arg(c, "H", argv[3], 1, CTL_PHOTO_SIDE_MAX, &h) != 0)
 		return;
-	jpeg = ctl_make_jpeg((int)w, (int)h, &len);
+	jpeg = locosim_make_jpeg((int)w, (int)h, &len);
 	id = locosim_send_photo(c->ctl->sim, chat, author, jpeg, len,
 	    (int32_t)w, (int32_t)h);
 	free(jpeg);

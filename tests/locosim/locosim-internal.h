@@ -199,6 +199,10 @@ char *locosim_file_url(const struct locosim *sim, const char *key);
 void locosim_file_put(struct locosim *sim, const char *key, const char *mime,
     const void *data, size_t len);
 
+/* A valid grey-scale JPEG of w x h pixels (a checkerboard), malloc'd;
+ * *len gets its size. Shared by the photo command and the alive mode. */
+uint8_t *locosim_make_jpeg(int w, int h, size_t *len);
+
 /* TLS and keys (locosim-tls.c). */
 EVP_PKEY *locosim_tls_load_or_make_rsa(const char *path,
     struct loco_error *err);

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bson/bson.h>
 #include <event2/event.h>
@@ -26,6 +28,7 @@
 #include "loco-key.h"
 #include "loco-secure.h"
 #include "locosim.h"
+#include "locosim-alive.h"
 #include "xmalloc.h"
 
 /* Exit status for bad command-line arguments. */
@@ -42,6 +45,7 @@ enum {
 	OPT_PUBKEY_OUT,
 	OPT_CERT_OUT,
 	OPT_NO_COALESCE,
+	OPT_ALIVE,
 };
 
 /* What the command line asked for. */
@@ -51,6 +55,7 @@ struct main_opts {
 	unsigned key_type;      /* --key-type, 0 when not given */
 	const char *pubkey_out; /* --pubkey-out FILE */
 	const char *cert_out;   /* --cert-out FILE */
+	uint32_t alive_ms;      /* --alive mean interval, 0 = off */
 	int verbose;
 };
 
@@ -74,6 +79,7 @@ static const struct option main_longopts[] = {
     {"pubkey-out", required_argument, NULL, OPT_PUBKEY_OUT},
     {"cert-out", required_argument, NULL, OPT_CERT_OUT},
     {"no-coalesce", no_argument, NULL, OPT_NO_COALESCE},
+    {"alive", required_argument, NULL, OPT_ALIVE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -92,7 +98,8 @@ usage(FILE *f)
 	    "               [--cfb | --gcm] [--key-type 12|15|16] "
 	    "[-s SAVE.json]\n"
 	    "               [--page N] [--frame N] [--ping N] [--no-coalesce]\n"
-	    "               [--pubkey-out FILE] [--cert-out FILE]\n"
+	    "               [--pubkey-out FILE] [--cert-out FILE] "
+	    "[--alive SECONDS]\n"
 	    "       locosim --help | --version\n"
 	    "NAME is booking, checkin, chat, media, http or control; see "
 	    "locosim(1).\n");
@@ -129,6 +136,44 @@ parse_number(const char *what, const char *s, unsigned long lo,
 	if (v < lo || v > hi)
 		bad_args("%s: %lu is out of range [%lu, %lu]", what, v, lo, hi);
 	return v;
+}
+
+/*
+ * Parse --alive SECONDS (a decimal with at most three decimals, such as
+ * "20" or "0.05") into milliseconds, or exit. 0 turns the mode off.
+ */
+static uint32_t
+parse_alive(const char *s)
+{
+	const char *p = s;
+	uint64_t ms = 0;
+	int decimals = -1;
+
+	if (*p < '0' || *p > '9')
+		bad_args("--alive: '%s' is not a number of seconds", s);
+	for (; *p != '\0'; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals == 3)
+			bad_args("--alive: '%s' is not a number of seconds "
+			         "(at most 3 decimals)",
+			    s);
+		ms = ms * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+		if (ms > LOCOSIM_ALIVE_MAX_MS)
+			break;
+	}
+	if (decimals < 0)
+		decimals = 0;
+	for (; decimals < 3; decimals++)
+		ms *= 10;
+	if (ms > LOCOSIM_ALIVE_MAX_MS)
+		bad_args("--alive: '%s' is out of range [0, %u]", s,
+		    LOCOSIM_ALIVE_MAX_MS / 1000);
+	return (uint32_t)ms;
 }
 
 /* Parse "name=P,name=P" into ports, or exit. */
@@ -227,6 +272,9 @@ parse_args(int argc, char **argv, struct main_opts *o)
 		case OPT_NO_COALESCE:
 			o->sim.no_coalesce = true;
 			break;
+		case OPT_ALIVE:
+			o->alive_ms = parse_alive(optarg);
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -308,6 +356,7 @@ main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct locosim *sim = NULL;
+	struct locosim_alive *alive = NULL;
 	struct loco_error err;
 	const char *cert_path;
 	int status = 1;
@@ -354,6 +403,13 @@ main(int argc, char **argv)
 	    o.pubkey_out != NULL ? o.pubkey_out : "-",
 	    cert_path != NULL ? cert_path : "-");
 	fflush(stderr);
+	/* Seeded from the clock: every demo run lives differently. */
+	if (o.alive_ms > 0 &&
+	    (alive = locosim_alive_new(sim, o.alive_ms,
+	         (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32))) == NULL) {
+		log_warnx("locosim: cannot start the alive mode");
+		goto out;
+	}
 	/* The machine-readable line spawners wait for. */
 	printf("%s\n", locosim_ready_line(sim));
 	fflush(stdout);
@@ -365,6 +421,7 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	/* Frees every session and saves the world when -s was given. */
+	locosim_alive_free(alive);
 	locosim_free(sim);
 	if (sigint != NULL)
 		event_free(sigint);
