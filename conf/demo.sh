@@ -12,8 +12,9 @@
 #   DEMO_PASSWORD  IRC password (default demo)
 #   DEMO_ALIVE     mean seconds between simulated posts (default 20; 0 off)
 #   DEMO_WORLD     world file (default conf/demo-world.json beside this)
-#   DEMO_DIR       where configuration, store and logs go (default: a new
-#                  temporary directory, removed on exit unless DEMO_KEEP=1)
+#   DEMO_DIR       where configuration, store, logs and the world go, kept
+#                  for the next run (default: a new temporary directory,
+#                  removed on exit unless DEMO_KEEP=1)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -129,10 +130,15 @@ read_ready() {
 	return 1
 }
 
+# The world lives on in the directory: a kept DEMO_DIR starts where the
+# last run stopped, so the store and the world agree on every message.
+[ -s "$dir/world.json" ] && world=$dir/world.json
 echo "demo: starting locosim ($world) in $dir"
+rm -f "$dir/sim.out" "$dir/irc.out"
 mkfifo "$dir/sim.out" "$dir/irc.out" || die "cannot make fifos in '$dir'"
-"$locosim" -w "$world" --alive "$alive" --pubkey-out "$dir/loco-public.pem" \
-    --cert-out "$dir/booking-ca.pem" >"$dir/sim.out" 2>"$dir/locosim.log" &
+"$locosim" -w "$world" -s "$dir/world.json" --alive "$alive" \
+    --pubkey-out "$dir/loco-public.pem" --cert-out "$dir/booking-ca.pem" \
+    >"$dir/sim.out" 2>>"$dir/locosim.log" &
 sim_pid=$!
 exec 3<"$dir/sim.out"
 ready=$(read_ready 3 "READY ") || {
@@ -169,7 +175,7 @@ EOF
 
 echo "demo: starting locoircd ($dir/locoircd.conf)"
 "$locoircd" -f -c "$dir/locoircd.conf" >"$dir/irc.out" \
-    2>"$dir/locoircd.log" &
+    2>>"$dir/locoircd.log" &
 irc_pid=$!
 exec 4<"$dir/irc.out"
 ready=$(read_ready 4 "READY ") || {

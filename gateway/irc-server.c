@@ -1660,7 +1660,7 @@ out:
 }
 
 /* Format a line from "COMMAND params" text and send it from the server. */
-static int
+static int __attribute__((format(printf, 2, 0)))
 irc_client_vsendf(struct irc_client *c, const char *fmt, va_list ap)
 {
 	char line[IRC_MSG_LINE_MAX * 2];

@@ -158,13 +158,11 @@ cleanup() {
 
 # Make the private directory and check the programs; call first.
 setup() {
-	: "${LOCOIRC_BIN:?set LOCOIRC_BIN to the locoircd program}"
-	: "${LOCOSIM_BIN:?set LOCOSIM_BIN to the locosim program}"
-	: "${LOCOIRC_CTL_BIN:?set LOCOIRC_CTL_BIN to tests/clients/ctl}"
+	local v
 	need tmux "$@"
-	local b
-	for b in "$LOCOIRC_BIN" "$LOCOSIM_BIN" "$LOCOIRC_CTL_BIN"; do
-		[ -x "$b" ] || bail "cannot run $b"
+	for v in LOCOIRC_BIN LOCOSIM_BIN LOCOIRC_CTL_BIN; do
+		[ -n "${!v:-}" ] || bail "$v is not set (make check sets it)"
+		[ -x "${!v}" ] || bail "cannot run ${!v} (\$$v)"
 	done
 	T=$(mktemp -d "${TMPDIR:-/tmp}/locoirc-clients.XXXXXX") ||
 	    bail "cannot make a temporary directory"
