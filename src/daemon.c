@@ -24,6 +24,8 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <sqlite3.h>
 
@@ -62,8 +64,14 @@ struct daemon {
 	struct bridge *bridge;        /* owned: the IRC side */
 	SSL_CTX *irc_tls;             /* owned; NULL without tls_listen */
 	char ready[DAEMON_READY_MAX]; /* the READY line */
-	SSL_CTX *tls;                 /* owned; borrowed by the engine */
-	EVP_PKEY *rsa;                /* a reference; borrowed by the engine */
+	/* The last password that verified, as SHA-256(pepper || password),
+	 * and the hash line it verified against: PBKDF2 is slow on purpose,
+	 * and a client that reconnects should not stall everyone else. */
+	unsigned char pw_pepper[32];
+	unsigned char pw_ok[32];
+	char *pw_ok_for; /* owned copy of conf->irc_password; NULL: none */
+	SSL_CTX *tls;    /* owned; borrowed by the engine */
+	EVP_PKEY *rsa;   /* a reference; borrowed by the engine */
 	struct event *ev_term;        /* owned */
 	struct event *ev_int;         /* owned */
 	struct event *ev_hup;         /* owned */
@@ -526,6 +534,42 @@ daemon_log_lines(const char *text)
 	}
 }
 
+/* Whether two optional strings are equal. */
+static bool
+daemon_str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether the [irc] settings the bridge took at start are unchanged
+ * (the password is read at each login, so it is not compared). */
+static bool
+daemon_irc_same(const struct conf *a, const struct conf *b)
+{
+	size_t i;
+
+	if (a->n_irc_listen != b->n_irc_listen ||
+	    a->n_irc_tls_listen != b->n_irc_tls_listen)
+		return false;
+	for (i = 0; i < a->n_irc_listen; i++)
+		if (strcmp(a->irc_listen[i].host, b->irc_listen[i].host) != 0 ||
+		    a->irc_listen[i].port != b->irc_listen[i].port)
+			return false;
+	for (i = 0; i < a->n_irc_tls_listen; i++)
+		if (strcmp(a->irc_tls_listen[i].host,
+		        b->irc_tls_listen[i].host) != 0 ||
+		    a->irc_tls_listen[i].port != b->irc_tls_listen[i].port)
+			return false;
+	return daemon_str_same(a->tls_cert, b->tls_cert) &&
+	    daemon_str_same(a->tls_key, b->tls_key) &&
+	    daemon_str_same(a->server_name, b->server_name) &&
+	    daemon_str_same(a->irc_user, b->irc_user) &&
+	    daemon_str_same(a->irc_nick, b->irc_nick) &&
+	    a->nick_ascii == b->nick_ascii &&
+	    a->registration_timeout == b->registration_timeout &&
+	    a->sendq_max == b->sendq_max && a->backlog == b->backlog;
+}
+
 /*
  * SIGHUP: load the file into a new struct; on errors keep running as we
  * are. Otherwise the log level applies at once, and the engine restarts if
@@ -551,6 +595,9 @@ daemon_reload(struct daemon *d)
 		log_warnx("[store] path '%s' takes effect at the next start; "
 		          "still using '%s'",
 		    nc->store_path, d->store_path);
+	if (!daemon_irc_same(d->conf, nc))
+		log_warnx("[irc] changes other than password take effect at "
+		          "the next start (clients stay connected)");
 	restart = d->engine == NULL || d->state == LOCO_ENGINE_STOPPED ||
 	    !conf_engine_equal(d->conf, nc);
 	old = d->conf;
@@ -604,8 +651,29 @@ static bool
 daemon_check_password(const char *password, void *arg)
 {
 	struct daemon *d = arg;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool have = false;
 
-	return passwd_verify(d->conf->irc_password, password);
+	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, d->pw_pepper, sizeof d->pw_pepper) == 1 &&
+	    EVP_DigestUpdate(ctx, password, strlen(password)) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == sizeof md)
+		have = true;
+	EVP_MD_CTX_free(ctx);
+	if (have && d->pw_ok_for != NULL &&
+	    strcmp(d->pw_ok_for, d->conf->irc_password) == 0 &&
+	    CRYPTO_memcmp(md, d->pw_ok, sizeof md) == 0)
+		return true;
+	if (!passwd_verify(d->conf->irc_password, password))
+		return false;
+	if (have) {
+		free(d->pw_ok_for);
+		d->pw_ok_for = xstrdup(d->conf->irc_password);
+		memcpy(d->pw_ok, md, sizeof md);
+	}
+	return true;
 }
 
 /*
@@ -703,6 +771,10 @@ daemon_bridge_start(struct daemon *d)
 	if (c->n_irc_tls_listen > 0 &&
 	    (d->irc_tls = daemon_irc_tls_new(c)) == NULL)
 		return -1;
+	if (RAND_bytes(d->pw_pepper, sizeof d->pw_pepper) != 1) {
+		log_warnx("cannot get random bytes for the password cache");
+		return -1;
+	}
 	if ((nick = daemon_own_nick(d)) == NULL)
 		return -1;
 	memset(&bcfg, 0, sizeof bcfg);
@@ -780,6 +852,9 @@ daemon_teardown(struct daemon *d)
 	d->bridge = NULL;
 	SSL_CTX_free(d->irc_tls);
 	d->irc_tls = NULL;
+	OPENSSL_cleanse(d->pw_ok, sizeof d->pw_ok);
+	free(d->pw_ok_for);
+	d->pw_ok_for = NULL;
 	if (d->store != NULL) {
 		if (store_flush(d->store) != 0)
 			d->failed = true;

@@ -27,6 +27,16 @@
 	"user = alice\n"                                                       \
 	"nick = alice\n"
 
+/* The same with the password "other" (1000 iterations, salt as
+ * DFIX_IRC_HASH's). */
+#define REG_IRC_OTHER                                                          \
+	"[irc]\n"                                                              \
+	"listen = 127.0.0.1:0\n"                                               \
+	"password = pbkdf2-sha256$1000$bG9jb2lyYy10ZXN0c2FsdA==$"              \
+	"svYC5JhOX/3gElw+pJWqPvLFvG4HSvT07Hk9PRmSo7k=\n"                       \
+	"user = alice\n"                                                       \
+	"nick = alice\n"
+
 /* Register as r says; check 001 names the account's nick. */
 static void
 good_login(struct dfix *f, const char *what, const struct ircc_reg *r)
@@ -170,6 +180,33 @@ out:
 	ircc_free(c);
 }
 
+/*
+ * A reload with a new password: the old one stops working at once even
+ * though it verified before (the daemon remembers the last good password
+ * to skip PBKDF2 on reconnects), and the new one works.
+ */
+static void
+password_reload(struct dfix *f)
+{
+	struct ircc_reg r;
+	size_t mark = dfix_log_mark(f);
+
+	if (!ok(dfix_write_conf(f, REG_IRC_OTHER), "write a new password"))
+		return;
+	kill(f->d, SIGHUP);
+	if (!ok(dfix_log_wait(f, &mark, "configuration reloaded"),
+	        "the daemon reloads"))
+		return;
+	pass_refused(f, "the old password after the reload", "alice@x:secret",
+	    "alice");
+	memset(&r, 0, sizeof r);
+	r.auth = IRCC_AUTH_PASS;
+	r.client = "laptop";
+	r.password = "other";
+	good_login(f, "the new password after the reload", &r);
+	good_login(f, "the new password again (remembered)", &r);
+}
+
 /* No credentials at all: no 001 (464 and a close are fine). */
 static void
 no_credentials(struct dfix *f)
@@ -232,6 +269,7 @@ main(void)
 	pass_refused(&f, "USER other + PASS", "secret", "bob@y");
 	forced_nick(&f);
 	no_credentials(&f);
+	password_reload(&f);
 out:
 	dfix_irc_end(&f);
 	free(f.log);
