@@ -1398,21 +1398,22 @@ void
 bridge_on_state(struct bridge *b, enum loco_engine_state state,
     enum loco_engine_stop why, const char *detail)
 {
-	enum loco_engine_state prev = b->state;
-
 	(void)why;
 	b->state = state;
 	free(b->state_detail);
 	b->state_detail =
 	    detail != NULL && detail[0] != '\0' ? xstrdup(detail) : NULL;
-	/* Say what users must know: trouble, and the end of it. */
-	if (state == LOCO_ENGINE_BACKOFF || state == LOCO_ENGINE_STOPPED)
+	/* Say what users must know: trouble, and the end of it (also when
+	 * the end is a restart by SIGHUP, through booking and login). */
+	if (state == LOCO_ENGINE_BACKOFF || state == LOCO_ENGINE_STOPPED) {
+		b->trouble = true;
 		bridge_service_announce(b, "KakaoTalk is %s%s%s",
 		    loco_engine_state_name(state), detail != NULL ? ": " : "",
 		    detail != NULL ? detail : "");
-	else if (state == LOCO_ENGINE_ONLINE &&
-	    (prev == LOCO_ENGINE_BACKOFF || prev == LOCO_ENGINE_STOPPED))
+	} else if (state == LOCO_ENGINE_ONLINE && b->trouble) {
+		b->trouble = false;
 		bridge_service_announce(b, "KakaoTalk is online again");
+	}
 }
 
 /* ---- lifecycle ---- */
