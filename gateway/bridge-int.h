@@ -104,7 +104,7 @@ struct bridge {
 	size_t n_dirty;
 	bool any_dirty;
 	enum loco_engine_state state;
-	bool trouble; /* an outage was announced; its end will be too */
+	bool trouble;       /* an outage was announced; its end will be too */
 	char *state_detail; /* owned */
 	time_t started;
 	uint64_t ping_seq; /* last PING token number used */

@@ -51,6 +51,9 @@ static void bridge_wq_pump(struct bridge *b);
 static void bridge_reaper_cb(evutil_socket_t fd, short what, void *arg);
 static void bridge_fanout(struct bridge *b);
 static bool bridge_write_inflight(const struct bridge *b, int64_t chat_id);
+static void bridge_to_viewers_ext(struct bridge *b,
+    const struct bridge_chat *chat, const struct irc_msg *m,
+    const struct irc_msg *ext);
 
 static const struct irc_server_cbs bridge_server_cbs = {
     .auth = bridge_auth_cb,
@@ -1165,6 +1168,14 @@ static void
 bridge_to_viewers(struct bridge *b, const struct bridge_chat *chat,
     const struct irc_msg *m)
 {
+	bridge_to_viewers_ext(b, chat, m, NULL);
+}
+
+/* The same, with ext (if not NULL) for clients with extended-join. */
+static void
+bridge_to_viewers_ext(struct bridge *b, const struct bridge_chat *chat,
+    const struct irc_msg *m, const struct irc_msg *ext)
+{
 	struct bridge_client *bc, *next;
 
 	for (bc = b->clients; bc != NULL; bc = next) {
@@ -1172,7 +1183,12 @@ bridge_to_viewers(struct bridge *b, const struct bridge_chat *chat,
 		if (chat->index < bc->n_chats && bc->joined[chat->index] &&
 		    (bc->phase != BRIDGE_ATTACH_BURST ||
 		        chat->index < bc->attach_pos))
-			bridge_send(b, bc, m);
+			bridge_send(b, bc,
+			    ext != NULL &&
+			            irc_client_has_cap(bc->c,
+			                IRC_CAP_EXTENDED_JOIN)
+			        ? ext
+			        : m);
 	}
 }
 
@@ -1252,7 +1268,7 @@ bridge_member_line(struct bridge *b, struct bridge_chat *chat, int64_t user_id,
     bool joined)
 {
 	struct bridge_user *u;
-	struct irc_msg m;
+	struct irc_msg m, ext;
 	char idbuf[24];
 
 	if (chat->query || user_id == b->cfg.own_id)
@@ -1264,7 +1280,22 @@ bridge_member_line(struct bridge *b, struct bridge_chat *chat, int64_t user_id,
 	    BRIDGE_RENDER_HOST);
 	irc_msg_set_command(&m, joined ? "JOIN" : "PART");
 	irc_msg_add_param(&m, chat->name);
-	bridge_to_viewers(b, chat, &m);
+	if (!joined) {
+		bridge_to_viewers(b, chat, &m);
+		irc_msg_release(&m);
+		return;
+	}
+	/* extended-join: the account (the user id) and the real name. */
+	irc_msg_init(&ext);
+	irc_msg_set_source(&ext, u->nick, idbuf, BRIDGE_RENDER_HOST);
+	irc_msg_set_command(&ext, "JOIN");
+	irc_msg_add_param(&ext, chat->name);
+	irc_msg_add_param(&ext, idbuf);
+	irc_msg_add_param(&ext,
+	    u->kakao_nick != NULL ? u->kakao_nick : u->nick);
+	ext.trailing = true;
+	bridge_to_viewers_ext(b, chat, &m, &ext);
+	irc_msg_release(&ext);
 	irc_msg_release(&m);
 }
 
@@ -1289,6 +1320,17 @@ bridge_renames(struct bridge *b, const struct loco_member *m, size_t n)
 		irc_msg_set_command(&msg, "NICK");
 		irc_msg_add_param(&msg,
 		    bridge_world_user(b->world, m[i].user_id)->nick);
+		bridge_broadcast(b, &msg);
+		irc_msg_release(&msg);
+		/* The real name is the profile name: setname clients learn it
+		 * (the server drops SETNAME for the others). */
+		irc_msg_init(&msg);
+		irc_msg_set_source(&msg,
+		    bridge_world_user(b->world, m[i].user_id)->nick, idbuf,
+		    BRIDGE_RENDER_HOST);
+		irc_msg_set_command(&msg, "SETNAME");
+		irc_msg_add_param(&msg, m[i].nickname);
+		msg.trailing = true;
 		bridge_broadcast(b, &msg);
 		irc_msg_release(&msg);
 		free(old);

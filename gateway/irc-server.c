@@ -1218,6 +1218,38 @@ irc_client_authenticate(struct irc_client *c, const struct irc_msg *m)
 }
 
 /*
+ * Check PASS, which is "user[@client]:password" (ZNC) or a bare password
+ * for the login USER gave; c's user and client name are set from the form
+ * that passed. A bare password may itself hold ':', so when the ZNC
+ * reading fails the whole string is tried as the password too, unless
+ * the part before ':' names a client ("user@client"): that one is a ZNC
+ * login for certain, and its owner gets 464 without a second guess (a
+ * password with '@' before its first ':' needs SASL or the full form).
+ */
+static bool
+irc_client_check_pass(struct irc_client *c)
+{
+	struct irc_server *s = c->s;
+	const char *colon = strchr(c->pass, ':');
+	char *login;
+	bool ok, znc_login;
+
+	if (s->cbs.auth == NULL)
+		return false;
+	if (colon != NULL) {
+		login = xstrndup(c->pass, (size_t)(colon - c->pass));
+		znc_login = strchr(login, '@') != NULL;
+		ok = irc_client_set_login(c, login) &&
+		    s->cbs.auth(s, c->user, colon + 1, s->arg);
+		free(login);
+		if (ok || znc_login)
+			return ok;
+	}
+	return irc_client_set_login(c, c->user_param) &&
+	    s->cbs.auth(s, c->user, c->pass, s->arg);
+}
+
+/*
  * Finish registration once NICK, USER, the end of CAP negotiation and the
  * credentials are all in; a failed check closes the link with 464 only.
  */
@@ -1225,8 +1257,7 @@ static void
 irc_client_try_register(struct irc_client *c)
 {
 	struct irc_server *s = c->s;
-	const char *password = NULL, *why = NULL;
-	char *login = NULL, *colon;
+	const char *why = NULL;
 	char e_user[80], e_client[80], e_nick[80];
 	bool ok = false;
 
@@ -1239,21 +1270,7 @@ irc_client_try_register(struct irc_client *c)
 	else if (c->pass == NULL)
 		why = "No password given";
 	else {
-		/*
-		 * "user[@client]:password" (ZNC) or a bare password with the
-		 * user from USER. XXX a bare password containing ':' reads
-		 * as the ZNC form; such users must use SASL or the full form.
-		 */
-		if ((colon = strchr(c->pass, ':')) != NULL) {
-			login = xstrndup(c->pass, (size_t)(colon - c->pass));
-			password = colon + 1;
-		} else {
-			login = xstrdup(c->user_param);
-			password = c->pass;
-		}
-		ok = irc_client_set_login(c, login) && s->cbs.auth != NULL &&
-		    s->cbs.auth(s, c->user, password, s->arg);
-		free(login);
+		ok = irc_client_check_pass(c);
 		if (!ok)
 			why = "Password incorrect";
 	}

@@ -171,6 +171,8 @@ enum store_stmt {
 	STORE_COUNT_CHAT,
 	STORE_COUNT_ALL,
 	STORE_MSG_GET,
+	STORE_MSG_WALK,
+	STORE_MSG_TAIL,
 	STORE_NAME_PUT,
 	STORE_CLIENT_CURSOR_PUT,
 	STORE_CLIENT_HAS,
@@ -246,6 +248,13 @@ static const char *const store_sql[STORE_NSTMT] = {
     [STORE_COUNT_ALL] = "SELECT count(*) FROM messages",
     [STORE_MSG_GET] = "SELECT " STORE_MSG_COLUMNS " FROM messages"
                       " WHERE chat_id = ?1 AND log_id = ?2",
+    [STORE_MSG_WALK] = "SELECT " STORE_MSG_COLUMNS " FROM messages"
+                       " WHERE chat_id = ?1 AND log_id > ?2"
+                       " ORDER BY log_id LIMIT ?3",
+    [STORE_MSG_TAIL] = "SELECT " STORE_MSG_COLUMNS " FROM"
+                       " (SELECT " STORE_MSG_COLUMNS " FROM messages"
+                       "  WHERE chat_id = ?1 ORDER BY log_id DESC LIMIT ?2)"
+                       " ORDER BY log_id",
     [STORE_NAME_PUT] = "INSERT OR REPLACE INTO names (kind, id, name)"
                        " VALUES (?1, ?2, ?3)",
     [STORE_CLIENT_CURSOR_PUT] =
@@ -332,6 +341,43 @@ store_stmt(struct store *st, enum store_stmt id)
 }
 
 /*
+ * The cached statement id for a read whose callback may read the store
+ * again: a statement runs one query at a time, so when the callback
+ * re-enters the same read while the cached one is mid-step, a one-off copy
+ * is prepared instead (*own true). Give it back with store_stmt_done.
+ */
+static sqlite3_stmt *
+store_stmt_nested(struct store *st, enum store_stmt id, bool *own)
+{
+	sqlite3_stmt *s;
+
+	*own = false;
+	if ((s = store_stmt(st, id)) == NULL || !sqlite3_stmt_busy(s))
+		return s;
+	if (sqlite3_prepare_v2(st->db, store_sql[id], -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("cannot prepare store statement %d: %s", (int)id,
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	*own = true;
+	return s;
+}
+
+/* Give back a statement from store_stmt_nested. */
+static void
+store_stmt_done(sqlite3_stmt *s, bool own)
+{
+	if (own) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/*
  * Log a failed statement once and reset it. If SQLite rolled the whole
  * transaction back (it does on I/O errors, a full disk, no memory), the
  * batch is gone: say so and let the next write open a new one.
@@ -357,6 +403,24 @@ store_fail(struct store *st, sqlite3_stmt *s, const char *what)
 	if (*lost != '\0')
 		store_break(st);
 	return -1;
+}
+
+/*
+ * End a walk over s from store_stmt_nested; rc is its last step's result.
+ * The statement is reset whether the walk ran out, was stopped by its
+ * callback or failed, so a cached one never holds its read open. Logs
+ * before the reset, which would replace the message.
+ */
+static int
+store_walk_done(struct store *st, sqlite3_stmt *s, bool own, int rc,
+    const char *what)
+{
+	int ret = 0;
+
+	if (rc != SQLITE_DONE)
+		ret = store_fail(st, NULL, what);
+	store_stmt_done(s, own);
+	return ret;
 }
 
 /* Step s to completion (rows, if any, ignored) and reset it for reuse. */
@@ -1138,25 +1202,21 @@ int
 store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
     size_t limit, store_message_cb cb, void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s;
 	struct store_message m;
 	int64_t lim;
+	bool own;
 	int rc;
 
 	/* LIMIT -1 is SQLite's "no limit". */
 	lim = limit == 0 || limit > (uint64_t)INT64_MAX ? -1 : (int64_t)limit;
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT " STORE_MSG_COLUMNS " FROM messages"
-	        " WHERE chat_id = ?1 AND log_id > ?2"
-	        " ORDER BY log_id LIMIT ?3",
-	        -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, after) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, lim) != SQLITE_OK) {
-		store_fail(st, NULL, "read messages");
-		sqlite3_finalize(s);
+	if ((s = store_stmt_nested(st, STORE_MSG_WALK, &own)) == NULL)
 		return -1;
-	}
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, after) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, lim) != SQLITE_OK)
+		return store_walk_done(st, s, own, SQLITE_ERROR,
+		    "read messages");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		store_message_row(s, chat_id, &m);
 		if (!cb(&m, arg)) {
@@ -1164,13 +1224,7 @@ store_foreach_message(struct store *st, int64_t chat_id, int64_t after,
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, NULL, "read messages");
-		sqlite3_finalize(s);
-		return -1;
-	}
-	sqlite3_finalize(s);
-	return 0;
+	return store_walk_done(st, s, own, rc, "read messages");
 }
 
 int64_t
@@ -1190,43 +1244,6 @@ store_count_messages(struct store *st, int64_t chat_id)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return count;
-}
-
-/*
- * The cached statement id for a read whose callback may read the store
- * again: a statement runs one query at a time, so when the callback
- * re-enters the same read while the cached one is mid-step, a one-off copy
- * is prepared instead (*own true). Give it back with store_stmt_done.
- */
-static sqlite3_stmt *
-store_stmt_nested(struct store *st, enum store_stmt id, bool *own)
-{
-	sqlite3_stmt *s;
-
-	*own = false;
-	if ((s = store_stmt(st, id)) == NULL || !sqlite3_stmt_busy(s))
-		return s;
-	if (sqlite3_prepare_v2(st->db, store_sql[id], -1, &s, NULL) !=
-	    SQLITE_OK) {
-		log_warnx("cannot prepare store statement %d: %s", (int)id,
-		    sqlite3_errmsg(st->db));
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	*own = true;
-	return s;
-}
-
-/* Give back a statement from store_stmt_nested. */
-static void
-store_stmt_done(sqlite3_stmt *s, bool own)
-{
-	if (own) {
-		sqlite3_finalize(s);
-		return;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 }
 
 /* End a walk over the one-off statement s; rc is its last step's result.
@@ -1400,24 +1417,22 @@ int
 store_foreach_message_tail(struct store *st, int64_t chat_id, size_t limit,
     store_message_cb cb, void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s;
 	struct store_message m;
 	int64_t lim;
+	bool own;
 	int rc;
 
 	if (limit == 0)
 		return 0;
 	/* LIMIT -1 is SQLite's "no limit". */
 	lim = limit > (uint64_t)INT64_MAX ? -1 : (int64_t)limit;
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT " STORE_MSG_COLUMNS " FROM"
-	        " (SELECT " STORE_MSG_COLUMNS " FROM messages"
-	        "  WHERE chat_id = ?1 ORDER BY log_id DESC LIMIT ?2)"
-	        " ORDER BY log_id",
-	        -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	if ((s = store_stmt_nested(st, STORE_MSG_TAIL, &own)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 2, lim) != SQLITE_OK)
-		return store_walk_end(st, s, SQLITE_ERROR, "read messages");
+		return store_walk_done(st, s, own, SQLITE_ERROR,
+		    "read messages");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		store_message_row(s, chat_id, &m);
 		if (!cb(&m, arg)) {
@@ -1425,7 +1440,7 @@ store_foreach_message_tail(struct store *st, int64_t chat_id, size_t limit,
 			break;
 		}
 	}
-	return store_walk_end(st, s, rc, "read messages");
+	return store_walk_done(st, s, own, rc, "read messages");
 }
 
 int

@@ -4,6 +4,8 @@
  * a daemon that stays silent fails the test with a diagnostic instead of
  * hanging it; absence is proven by a PING/PONG round-trip, which the
  * server answers in order after everything it had to send before.
+ * With TLS the handshake blocks (under a socket timeout), then the socket
+ * turns non-blocking so reads and writes still wait only in poll().
  */
 #include "config.h"
 
@@ -12,6 +14,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -23,7 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ircc.h"
 #include "irc-msg.h"
@@ -37,11 +45,17 @@ struct ircc {
 	char name[32];
 	char *buf; /* received bytes not yet returned as lines */
 	size_t len, cap;
-	bool closed;     /* EOF or a read error */
-	bool auto_pong;  /* answer PINGs while reading */
-	bool trace;      /* diag every line read */
-	unsigned serial; /* for sync tokens */
+	bool closed;      /* EOF or a read error */
+	bool auto_pong;   /* answer PINGs while reading */
+	bool trace;       /* diag every line read */
+	unsigned serial;  /* for sync tokens */
+	SSL_CTX *tls_ctx; /* owned; NULL for plain text */
+	SSL *ssl;         /* owned; NULL for plain text */
+	long verify;      /* the last handshake's X509_V_* result */
 };
+
+static bool ircc_wait_fd(struct ircc *c, short events, int64_t deadline);
+static const char *ircc_ssl_why(void);
 
 /* What to drain while waiting (ircc_set_pump); process-wide. */
 static int (*ircc_pump)(void *);
@@ -87,8 +101,173 @@ ircc_connect(unsigned port, const char *name, int rcvbuf)
 	}
 	c = calloc(1, sizeof *c);
 	c->fd = fd;
+	c->verify = X509_V_OK;
 	snprintf(c->name, sizeof c->name, "%s", name);
 	return c;
+}
+
+/* The oldest queued OpenSSL error as text (the queue is emptied). */
+static const char *
+ircc_ssl_why(void)
+{
+	static char why[256];
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(why, sizeof why, "%s",
+		    errno != 0 ? strerror(errno) : "no detail");
+	else
+		ERR_error_string_n(e, why, sizeof why);
+	ERR_clear_error();
+	return why;
+}
+
+/* Wait in poll() until c's socket is ready for events (draining the pump
+ * meanwhile); false at the deadline. */
+static bool
+ircc_wait_fd(struct ircc *c, short events, int64_t deadline)
+{
+	struct pollfd pfd[2];
+
+	for (;;) {
+		int other = ircc_pump != NULL ? ircc_pump(ircc_pump_arg) : -1;
+		int64_t left = deadline - ircc_now_ms();
+
+		if (left <= 0)
+			return false;
+		pfd[0].fd = c->fd;
+		pfd[0].events = events;
+		pfd[0].revents = 0;
+		pfd[1].fd = other;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, other >= 0 ? 2 : 1, (int)left) < 0 &&
+		    errno != EINTR)
+			return false;
+		if (pfd[0].revents != 0)
+			return true;
+	}
+}
+
+/* Set a send and receive timeout on fd (0: none). */
+static void
+ircc_set_timeouts(int fd, unsigned ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* Handshake over c's socket and verify the server as tls says. */
+bool
+ircc_start_tls(struct ircc *c, const struct ircc_tls *tls)
+{
+	unsigned char ip[16];
+	bool is_ip;
+	int flags, rc;
+
+	if (c->ssl != NULL || c->len > 0 || c->closed) {
+		diag("%s: TLS must start on a fresh connection", c->name);
+		return false;
+	}
+	is_ip = inet_pton(AF_INET, tls->host, ip) == 1 ||
+	    inet_pton(AF_INET6, tls->host, ip) == 1;
+	ERR_clear_error();
+	if ((c->tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(c->tls_ctx, TLS1_2_VERSION) != 1) {
+		diag("%s: cannot make a TLS context: %s", c->name,
+		    ircc_ssl_why());
+		goto fail;
+	}
+	if (SSL_CTX_load_verify_locations(c->tls_ctx, tls->ca_file, NULL) !=
+	    1) {
+		diag("%s: cannot load CA file '%s': %s", c->name, tls->ca_file,
+		    ircc_ssl_why());
+		goto fail;
+	}
+	SSL_CTX_set_verify(c->tls_ctx, SSL_VERIFY_PEER, NULL);
+	if ((c->ssl = SSL_new(c->tls_ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		diag("%s: cannot make a TLS connection: %s", c->name,
+		    ircc_ssl_why());
+		goto fail;
+	}
+	/* An address is checked against the IP SANs and never sent as SNI
+	 * (RFC 6066 3); a name is both. */
+	if (is_ip)
+		rc = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
+		    tls->host);
+	else
+		rc = SSL_set1_host(c->ssl, tls->host) == 1 &&
+		    SSL_set_tlsext_host_name(c->ssl, tls->host) == 1;
+	if (rc != 1) {
+		diag("%s: cannot check for host '%s': %s", c->name, tls->host,
+		    ircc_ssl_why());
+		goto fail;
+	}
+	/* The handshake blocks, but never past the test's deadline. */
+	ircc_set_timeouts(c->fd, IRCC_WAIT_MS);
+	errno = 0;
+	rc = SSL_connect(c->ssl);
+	c->verify = SSL_get_verify_result(c->ssl);
+	if (rc != 1) {
+		if (c->verify != X509_V_OK)
+			diag("%s: TLS handshake with '%s' failed: certificate "
+			     "verify: %s",
+			    c->name, tls->host,
+			    X509_verify_cert_error_string(c->verify));
+		else
+			diag("%s: TLS handshake with '%s' failed: %s", c->name,
+			    tls->host, ircc_ssl_why());
+		ERR_clear_error();
+		goto fail;
+	}
+	ircc_set_timeouts(c->fd, 0);
+	if ((flags = fcntl(c->fd, F_GETFL)) < 0 ||
+	    fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		diag("%s: fcntl: %s", c->name, strerror(errno));
+		goto fail;
+	}
+	if (c->trace)
+		diag("%s: %s with %s", c->name, SSL_get_version(c->ssl),
+		    SSL_get_cipher_name(c->ssl));
+	return true;
+fail:
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	SSL_CTX_free(c->tls_ctx);
+	c->tls_ctx = NULL;
+	c->closed = true;
+	return false;
+}
+
+/* Connect and start TLS. */
+struct ircc *
+ircc_connect_tls(unsigned port, const char *name, const struct ircc_tls *tls)
+{
+	struct ircc *c = ircc_connect(port, name, 0);
+
+	if (c != NULL && !ircc_start_tls(c, tls)) {
+		ircc_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The verification result of the last handshake. */
+long
+ircc_tls_verify_result(const struct ircc *c)
+{
+	return c->verify;
+}
+
+/* Whether the connection is TLS. */
+bool
+ircc_is_tls(const struct ircc *c)
+{
+	return c->ssl != NULL;
 }
 
 /* Close and free c. */
@@ -97,6 +276,15 @@ ircc_free(struct ircc *c)
 {
 	if (c == NULL)
 		return;
+	if (c->ssl != NULL) {
+		/* Best effort close_notify: the socket is non-blocking and
+		 * the server may be gone already. */
+		if (!c->closed)
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+	SSL_CTX_free(c->tls_ctx);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->buf);
@@ -136,9 +324,30 @@ ircc_set_trace(struct ircc *c, bool on)
 bool
 ircc_send_raw(struct ircc *c, const void *buf, size_t len)
 {
+	int64_t deadline = ircc_now_ms() + IRCC_WAIT_MS;
 	const char *p = buf;
 	ssize_t n;
+	int e;
 
+	while (c->ssl != NULL && len > 0) {
+		ERR_clear_error();
+		if ((e = SSL_write(c->ssl, p,
+		         len > INT_MAX ? INT_MAX : (int)len)) > 0) {
+			p += e;
+			len -= (size_t)e;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, e);
+		if ((e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) &&
+		    ircc_wait_fd(c,
+		        e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline))
+			continue;
+		diag("%s: SSL_write: %s", c->name,
+		    e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ
+		        ? "timed out"
+		        : ircc_ssl_why());
+		return false;
+	}
 	while (len > 0) {
 		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) < 0) {
 			if (errno == EINTR)
@@ -208,6 +417,39 @@ ircc_ping_token(const char *raw)
 	return t;
 }
 
+/*
+ * Read what the socket (or OpenSSL) has: bytes, or 0 when there is nothing
+ * yet; EOF and errors set closed.
+ */
+static ssize_t
+ircc_recv(struct ircc *c, char *buf, size_t len)
+{
+	ssize_t n;
+	int e;
+
+	if (c->ssl == NULL) {
+		n = read(c->fd, buf, len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return 0;
+		if (n <= 0)
+			c->closed = true;
+		return n > 0 ? n : 0;
+	}
+	ERR_clear_error();
+	if ((e = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len)) > 0)
+		return e;
+	e = SSL_get_error(c->ssl, e);
+	/* A record without application data (a session ticket) or half a
+	 * record: poll again. */
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (e != SSL_ERROR_ZERO_RETURN && c->trace)
+		diag("%s: TLS read ends: %s", c->name, ircc_ssl_why());
+	ERR_clear_error();
+	c->closed = true;
+	return 0;
+}
+
 /* The next line within ms, answering PINGs when asked. */
 char *
 ircc_read(struct ircc *c, unsigned ms)
@@ -233,6 +475,17 @@ ircc_read(struct ircc *c, unsigned ms)
 		}
 		if (c->closed)
 			return NULL;
+		if (c->cap - c->len < 65536) {
+			c->cap = c->cap ? c->cap * 2 : 131072;
+			c->buf = realloc(c->buf, c->cap);
+		}
+		/* Decrypted bytes already inside OpenSSL never wake poll(). */
+		if (c->ssl != NULL && SSL_pending(c->ssl) > 0) {
+			if ((n = ircc_recv(c, c->buf + c->len,
+			         c->cap - c->len)) > 0)
+				c->len += (size_t)n;
+			continue;
+		}
 		left = deadline - ircc_now_ms();
 		if (left < 0)
 			left = 0;
@@ -246,18 +499,8 @@ ircc_read(struct ircc *c, unsigned ms)
 			return NULL;
 		if (pfd[0].revents == 0)
 			continue; /* only the other descriptor: drain it */
-		if (c->cap - c->len < 65536) {
-			c->cap = c->cap ? c->cap * 2 : 131072;
-			c->buf = realloc(c->buf, c->cap);
-		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			c->closed = true;
-			continue;
-		}
-		c->len += (size_t)n;
+		if ((n = ircc_recv(c, c->buf + c->len, c->cap - c->len)) > 0)
+			c->len += (size_t)n;
 	}
 }
 
@@ -589,29 +832,24 @@ out:
 	return good;
 }
 
-/* Connect, register as alice@client with SASL and read the burst. */
-struct ircc *
-ircc_attach(unsigned port, const char *name, const char *client,
-    const char *caps, bool pong, struct ircc_lines *burst)
+/* Register as alice@client with SASL on c and read the burst. */
+bool
+ircc_attach_on(struct ircc *c, const char *client, const char *caps, bool pong,
+    struct ircc_lines *burst)
 {
 	struct ircc_reg r = {IRCC_AUTH_SASL, NULL, client, NULL, NULL, caps};
 	struct ircc_lines mine = {NULL, 0};
 	struct ircc_lines *keep = burst != NULL ? burst : &mine;
-	struct ircc *c;
 	char *line, *tok;
 
-	if ((c = ircc_connect(port, name, 0)) == NULL)
-		return NULL;
 	if (!ircc_register(c, &r, keep)) {
-		ircc_free(c);
 		ircc_lines_free(&mine);
-		return NULL;
+		return false;
 	}
 	/* The burst ends with the server's PING (the delivery ack). */
 	if ((line = ircc_wait_skipped(c, "PING", NULL, keep)) == NULL) {
-		ircc_free(c);
 		ircc_lines_free(&mine);
-		return NULL;
+		return false;
 	}
 	ircc_lines_add(keep, line);
 	if (pong && !c->auto_pong && (tok = ircc_ping_token(line)) != NULL) {
@@ -620,6 +858,22 @@ ircc_attach(unsigned port, const char *name, const char *client,
 	}
 	free(line);
 	ircc_lines_free(&mine);
+	return true;
+}
+
+/* Connect, register as alice@client with SASL and read the burst. */
+struct ircc *
+ircc_attach(unsigned port, const char *name, const char *client,
+    const char *caps, bool pong, struct ircc_lines *burst)
+{
+	struct ircc *c;
+
+	if ((c = ircc_connect(port, name, 0)) == NULL)
+		return NULL;
+	if (!ircc_attach_on(c, client, caps, pong, burst)) {
+		ircc_free(c);
+		return NULL;
+	}
 	return c;
 }
 

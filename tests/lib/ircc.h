@@ -57,6 +57,32 @@ struct ircc *ircc_connect(unsigned port, const char *name, int rcvbuf);
 /* Close and free; NULL is a no-op. */
 void ircc_free(struct ircc *c);
 
+/* How a TLS client checks the server; strings borrowed. */
+struct ircc_tls {
+	const char *ca_file; /* PEM file of the certificates to trust */
+	const char *host;    /* the name ("localhost": also sent as SNI) or
+	                        address ("127.0.0.1") the server's
+	                        certificate must carry */
+};
+
+/*
+ * Wrap c's fresh connection in TLS: a blocking handshake (at most
+ * IRCC_WAIT_MS) that verifies the server's certificate chain against
+ * tls->ca_file and its name against tls->host; afterwards every read and
+ * write goes through TLS and still waits only in poll(). False after a
+ * diagnostic; c is then closed (free it), and ircc_tls_verify_result says
+ * whether the certificate was the reason.
+ */
+bool ircc_start_tls(struct ircc *c, const struct ircc_tls *tls);
+/* ircc_connect, then ircc_start_tls; NULL after a diagnostic. */
+struct ircc *ircc_connect_tls(unsigned port, const char *name,
+    const struct ircc_tls *tls);
+/* The X509_V_* result of c's certificate check (X509_V_OK (0) when it
+ * passed or there was none). */
+long ircc_tls_verify_result(const struct ircc *c);
+/* Whether c speaks TLS. */
+bool ircc_is_tls(const struct ircc *c);
+
 /* The client's name for diagnostics (borrowed). */
 const char *ircc_name(const struct ircc *c);
 
@@ -144,6 +170,10 @@ bool ircc_register(struct ircc *c, const struct ircc_reg *r,
  */
 struct ircc *ircc_attach(unsigned port, const char *name, const char *client,
     const char *caps, bool pong, struct ircc_lines *burst);
+/* The same on a connection already made (a TLS one, say); false after a
+ * diagnostic (c stays the caller's). */
+bool ircc_attach_on(struct ircc *c, const char *client, const char *caps,
+    bool pong, struct ircc_lines *burst);
 
 /* The PING token of a PING line (malloc'd) or NULL. */
 char *ircc_ping_token(const char *raw);

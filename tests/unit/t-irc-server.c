@@ -3,7 +3,7 @@
  * Tests of the IRC server, in process on 127.0.0.1:0 with a fake owner,
  * driven by real TCP (and TLS) connections on the same event loop:
  * SASL PLAIN (chunked payloads, failure, abort, bad mechanism, too long),
- * PASS forms, registration errors and timeout, line limits, CAP delaying
+ * PASS forms (a bare password holding ':' too), registration errors and timeout, line limits, CAP delaying
  * registration, tag and command filtering per capability, batches,
  * labeled responses, SendQ drops, TLS, the welcome burst and closes from
  * inside callbacks.
@@ -743,6 +743,77 @@ end:
 	irc_server_free(s, "test over");
 }
 
+/* PASS with pass and user; 001 (and who registered) or 464 and the close. */
+static void
+pass_case(struct irc_server *s, const char *what, const char *pass,
+    const char *user, const char *want_user, const char *want_client)
+{
+	struct tc *t = tc_connect(s);
+	int attached = fake.attached;
+
+	if (!ok(t != NULL, "%s: connect", what))
+		return;
+	tc_send(t, "PASS %s", pass);
+	tc_send(t, "NICK pc");
+	tc_send(t, "USER %s 0 * :x", user);
+	if (want_user != NULL) {
+		ok(starts(tc_next(t), ":irc.test 001 pc "), "%s: 001", what);
+		ok(fake.attached == attached + 1 &&
+		        strcmp(fake.user, want_user) == 0 &&
+		        strcmp(fake.client_name, want_client) == 0,
+		    "%s: registered as '%s@%s' (got '%s@%s')", what, want_user,
+		    want_client, fake.user, fake.client_name);
+	} else {
+		ok(starts(tc_next(t), ":irc.test 464 pc "), "%s: 464", what);
+		ok(starts(tc_next(t), "ERROR :Closing link:"), "%s: ERROR",
+		    what);
+		ok(tc_next(t) == NULL && t->closed, "%s: then closed", what);
+		is_int(fake.attached, ==, attached);
+	}
+	tc_free(t);
+}
+
+/* A bare PASS password may contain ':': the ZNC reading comes first, then
+ * the whole string for the user from USER, unless the part before ':'
+ * names a client. */
+static void
+test_pass_colon(void)
+{
+	struct irc_server *s = server_new(30, 1 << 20, false);
+
+	fake.alt_password = "pass:word";
+	pass_case(s, "bare pass:word, USER alice", "pass:word", "alice",
+	    "alice", "");
+	pass_case(s, "bare pass:word, USER alice@desk", "pass:word",
+	    "alice@desk", "alice", "desk");
+	pass_case(s, "bare ::pass:word:, USER alice@d",
+	    "::pass:word:", "alice@d", NULL, NULL);
+	pass_case(s, "ZNC alice@phone:pass:word", "alice@phone:pass:word",
+	    "whoever@desk", "alice", "phone");
+	pass_case(s, "ZNC alice:secret still wins", "alice:secret", "bob@desk",
+	    "alice", "");
+	pass_case(s, "bare pass:wrong", "pass:wrong", "alice", NULL, NULL);
+	pass_case(s, "bare pass:word for USER bob", "pass:word", "bob", NULL,
+	    NULL);
+	pass_case(s, "ZNC alice@x:wrong", "alice@x:wrong", "alice", NULL, NULL);
+	pass_case(s, "plain secret with USER alice", "secret", "alice", "alice",
+	    "");
+
+	/* The whole string is the password even when it starts with a
+	 * user name: "bob:secret" is alice's password here, not bob's
+	 * login (the name before ':' is not the account's). */
+	fake.alt_password = "bob:secret";
+	pass_case(s, "bare bob:secret, USER alice", "bob:secret", "alice",
+	    "alice", "");
+	/* But a part before ':' naming a client is a ZNC login for
+	 * certain: no second reading. */
+	fake.alt_password = "al@ice:secret2";
+	pass_case(s, "ZNC-shaped al@ice:secret2 is not retried bare",
+	    "al@ice:secret2", "alice", NULL, NULL);
+	fake.alt_password = NULL;
+	irc_server_free(s, "test over");
+}
+
 static void
 test_timeout(void)
 {
@@ -1376,6 +1447,7 @@ main(void)
 	base = event_base_new();
 	test_sasl();
 	test_pass();
+	test_pass_colon();
 	test_timeout();
 	test_lines();
 	test_cap_flow();

@@ -8,7 +8,8 @@
  * cursor equal to its chat's largest stored log id. Schema 2: migration
  * of a hand-built version 1 file (and its rollback when it cannot apply),
  * names, per-client cursors, settings, single messages, message tails and
- * users.
+ * users. Message walks run from inside each other's callbacks, and one
+ * stopped early leaves no read open behind it.
  */
 #include "config.h"
 
@@ -110,6 +111,32 @@ struct nested_get {
 	struct seen_messages inner;
 	char outer_text_before[64];
 	char outer_text_after[64];
+};
+
+/* The walks nested_walk_cb runs from inside a walk's callback. */
+enum nested_mode {
+	NESTED_FORWARD,  /* forward walk of the rest of the same chat */
+	NESTED_TAIL,     /* the newest two of the same chat */
+	NESTED_OTHER,    /* the other chat in the other direction */
+	NESTED_RECURSE,  /* the same callback, two rows deeper */
+	NESTED_STOP_ONE, /* a forward walk its callback stops at once */
+};
+
+/* What nested_walk_cb saw: the outer rows in order, whether each outer
+ * row's text survived the inner walk, and every inner walk's result. */
+struct nested_walk {
+	struct store *st;
+	enum nested_mode mode;
+	bool outer_tail; /* the outer walk is a tail walk (for NESTED_OTHER) */
+	int64_t other_chat;
+	int depth;       /* NESTED_RECURSE: current level, from 1 */
+	int inner_fails; /* inner walks that did not return 0 */
+	bool text_kept;  /* every outer text unchanged after its inner walk */
+	size_t n;        /* callbacks run, all levels */
+	int64_t ids[32]; /* log ids in the order the callbacks saw them */
+	size_t inner_n[16];
+	int64_t inner_first[16]; /* first inner log id, 0 for none */
+	int64_t inner_last[16];  /* last inner log id, 0 for none */
 };
 
 /*
@@ -981,6 +1008,90 @@ nested_get_cb(const struct store_message *m, void *arg)
 	return true;
 }
 
+/* Walk callback that runs another walk (nw->mode) while its own row is
+ * being handed out; the outer row must come through untouched. */
+static bool
+nested_walk_cb(const struct store_message *m, void *arg)
+{
+	struct nested_walk *nw = arg;
+	struct seen_messages inner;
+	char before[64];
+	size_t k = nw->n;
+	int rc = 0;
+
+	if (nw->n < sizeof nw->ids / sizeof nw->ids[0])
+		nw->ids[nw->n] = m->log_id;
+	nw->n++;
+	snprintf(before, sizeof before, "%s",
+	    m->text != NULL ? m->text : "(null)");
+	memset(&inner, 0, sizeof inner);
+	switch (nw->mode) {
+	case NESTED_FORWARD:
+		rc = store_foreach_message(nw->st, m->chat_id, m->log_id, 0,
+		    messages_cb, &inner);
+		break;
+	case NESTED_TAIL:
+		rc = store_foreach_message_tail(nw->st, m->chat_id, 2,
+		    messages_cb, &inner);
+		break;
+	case NESTED_OTHER:
+		if (nw->outer_tail)
+			rc = store_foreach_message(nw->st, nw->other_chat, 0, 0,
+			    messages_cb, &inner);
+		else
+			rc = store_foreach_message_tail(nw->st, nw->other_chat,
+			    2, messages_cb, &inner);
+		break;
+	case NESTED_RECURSE:
+		if (nw->depth < 3) {
+			nw->depth++;
+			rc = store_foreach_message(nw->st, m->chat_id,
+			    m->log_id, 2, nested_walk_cb, nw);
+			nw->depth--;
+		}
+		break;
+	case NESTED_STOP_ONE:
+		inner.stop_after = 1;
+		rc = store_foreach_message(nw->st, m->chat_id, 0, 0,
+		    messages_cb, &inner);
+		break;
+	}
+	if (rc != 0)
+		nw->inner_fails++;
+	if (m->text == NULL || strcmp(before, m->text) != 0)
+		nw->text_kept = false;
+	if (nw->mode != NESTED_RECURSE &&
+	    k < sizeof nw->inner_n / sizeof nw->inner_n[0]) {
+		nw->inner_n[k] = inner.n;
+		nw->inner_first[k] = inner.n > 0 ? inner.log_id[0] : 0;
+		nw->inner_last[k] = inner.last.log_id;
+	}
+	return true;
+}
+
+/* A nested_walk for mode, ready to run. */
+static struct nested_walk
+nested_walk_init(struct store *st, enum nested_mode mode)
+{
+	struct nested_walk nw;
+
+	memset(&nw, 0, sizeof nw);
+	nw.st = st;
+	nw.mode = mode;
+	nw.depth = 1;
+	nw.text_kept = true;
+	return nw;
+}
+
+/* The busy column of a TRUNCATE checkpoint from a second connection: 1
+ * while some connection still reads the WAL, which an unfinished
+ * statement of the store does. */
+static int64_t
+raw_checkpoint_busy(const char *path)
+{
+	return raw_int(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 /* A malloc'd path to a new version 1 database built by hand, with extra
  * SQL run after the data (NULL for none). */
 static char *
@@ -1420,6 +1531,179 @@ test_tail(struct store *st)
 	ok(seen.n == 3 && seen.log_id[0] == 102 && seen.log_id[1] == 103 &&
 	        seen.log_id[2] == 104 && seen.last.chat_id == 30,
 	    "chat 30's tail is its own");
+	is_int(store_flush(st), ==, 0);
+}
+
+/*
+ * Walks from inside a walk's callback: the same walk (forward, tail), the
+ * other kind, three levels deep, and one whose callback stops it; the
+ * outer walk must hand out every row, in order, with its text intact.
+ */
+static void
+test_nested_walks(struct store *st)
+{
+	/* NESTED_RECURSE over chat 50 with limit 2: each row r is followed
+	 * by the walk after r, down to the third level. */
+	static const int64_t tree[] = {1, 2, 3, 4, 3, 4, 5, 2, 3, 4, 5, 4, 5,
+	    6};
+	struct nested_walk nw;
+	struct loco_chatlog cl;
+	char text[32];
+	bool good;
+	int64_t i;
+	size_t k;
+
+	for (i = 1; i <= 6; i++) {
+		snprintf(text, sizeof text, "outer %" PRId64, i);
+		cl = make_log(50, i, text);
+		is_int(store_add_message(st, &cl), ==, 0);
+	}
+	for (i = 1; i <= 3; i++) {
+		cl = make_log(51, i, "other");
+		is_int(store_add_message(st, &cl), ==, 0);
+	}
+	is_int(store_flush(st), ==, 0);
+
+	/* Forward inside forward: each row sees the rest of the chat. */
+	nw = nested_walk_init(st, NESTED_FORWARD);
+	is_int(store_foreach_message(st, 50, 0, 0, nested_walk_cb, &nw), ==, 0);
+	is_uint(nw.n, ==, 6);
+	good = nw.n == 6;
+	for (k = 0; good && k < 6; k++)
+		good = nw.ids[k] == (int64_t)k + 1 && nw.inner_n[k] == 5 - k &&
+		    (k == 5 ||
+		        (nw.inner_first[k] == (int64_t)k + 2 &&
+		            nw.inner_last[k] == 6));
+	ok(good, "a forward walk inside a forward walk: both complete");
+	ok(nw.text_kept, "the outer row survives the inner forward walk");
+	is_int(nw.inner_fails, ==, 0);
+
+	/* Tail inside tail. */
+	nw = nested_walk_init(st, NESTED_TAIL);
+	is_int(store_foreach_message_tail(st, 50, 3, nested_walk_cb, &nw), ==,
+	    0);
+	good = nw.n == 3;
+	for (k = 0; good && k < 3; k++)
+		good = nw.ids[k] == (int64_t)k + 4 && nw.inner_n[k] == 2 &&
+		    nw.inner_first[k] == 5 && nw.inner_last[k] == 6;
+	ok(good, "a tail walk inside a tail walk: both complete");
+	ok(nw.text_kept, "the outer row survives the inner tail walk");
+	is_int(nw.inner_fails, ==, 0);
+
+	/* A tail walk of another chat inside a forward walk, and the
+	 * reverse. */
+	nw = nested_walk_init(st, NESTED_OTHER);
+	nw.other_chat = 51;
+	is_int(store_foreach_message(st, 50, 3, 0, nested_walk_cb, &nw), ==, 0);
+	good = nw.n == 3;
+	for (k = 0; good && k < 3; k++)
+		good = nw.ids[k] == (int64_t)k + 4 && nw.inner_n[k] == 2 &&
+		    nw.inner_first[k] == 2 && nw.inner_last[k] == 3;
+	ok(good, "a tail walk inside a forward walk");
+	ok(nw.text_kept && nw.inner_fails == 0,
+	    "the forward walk's rows survive, the tail walks succeed");
+	nw = nested_walk_init(st, NESTED_OTHER);
+	nw.other_chat = 51;
+	nw.outer_tail = true;
+	is_int(store_foreach_message_tail(st, 50, 2, nested_walk_cb, &nw), ==,
+	    0);
+	good = nw.n == 2;
+	for (k = 0; good && k < 2; k++)
+		good = nw.ids[k] == (int64_t)k + 5 && nw.inner_n[k] == 3 &&
+		    nw.inner_first[k] == 1 && nw.inner_last[k] == 3;
+	ok(good, "a forward walk inside a tail walk");
+	ok(nw.text_kept && nw.inner_fails == 0,
+	    "the tail walk's rows survive, the forward walks succeed");
+
+	/* Three levels of the same walk at once. */
+	nw = nested_walk_init(st, NESTED_RECURSE);
+	is_int(store_foreach_message(st, 50, 0, 2, nested_walk_cb, &nw), ==, 0);
+	is_uint(nw.n, ==, sizeof tree / sizeof tree[0]);
+	good = nw.n == sizeof tree / sizeof tree[0];
+	for (k = 0; good && k < nw.n; k++)
+		good = nw.ids[k] == tree[k];
+	ok(good, "three nested levels of one walk visit rows in order");
+	ok(nw.text_kept && nw.inner_fails == 0 && nw.depth == 1,
+	    "every level returns intact");
+
+	/* An inner walk its callback stops does not disturb the outer. */
+	nw = nested_walk_init(st, NESTED_STOP_ONE);
+	is_int(store_foreach_message(st, 50, 0, 0, nested_walk_cb, &nw), ==, 0);
+	good = nw.n == 6;
+	for (k = 0; good && k < 6; k++)
+		good = nw.ids[k] == (int64_t)k + 1 && nw.inner_n[k] == 1 &&
+		    nw.inner_first[k] == 1;
+	ok(good, "inner walks stopped early; the outer one goes on");
+	ok(nw.text_kept && nw.inner_fails == 0, "no inner walk failed");
+}
+
+/*
+ * A walk whose callback stops it early leaves nothing behind: the next
+ * walk, with other parameters, sees exactly its own rows, and no read
+ * stays open on the WAL (a second connection can truncate it).
+ */
+static void
+test_walk_early_stop(struct store *st, const char *path)
+{
+	struct seen_messages seen;
+	struct nested_walk nw;
+	struct loco_chatlog cl;
+
+	/* Nothing may hold a read when the tests start. */
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_checkpoint_busy(path), ==, 0);
+
+	/* New WAL frames, so that a reader holds a WAL snapshot. */
+	cl = make_log(51, 4, "other");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 2;
+	is_int(store_foreach_message(st, 50, 0, 0, messages_cb, &seen), ==, 0);
+	ok(seen.n == 2 && seen.log_id[1] == 2, "a forward walk stops at 2");
+	is_int(raw_checkpoint_busy(path), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 51, 1, 2, messages_cb, &seen), ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 2 && seen.log_id[1] == 3 &&
+	        seen.last.chat_id == 51,
+	    "the next forward walk has its own chat, after and limit");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 50, 4, 0, messages_cb, &seen), ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 5 && seen.log_id[1] == 6,
+	    "and the one after that, unlimited");
+	is_str(seen.text, "outer 6");
+
+	cl = make_log(51, 5, "other");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 1;
+	is_int(store_foreach_message_tail(st, 50, 4, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 1 && seen.log_id[0] == 3, "a tail walk stops at 1");
+	is_int(raw_checkpoint_busy(path), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_tail(st, 51, 2, messages_cb, &seen), ==,
+	    0);
+	ok(seen.n == 2 && seen.log_id[0] == 4 && seen.log_id[1] == 5 &&
+	        seen.last.chat_id == 51,
+	    "the next tail walk has its own chat and limit");
+
+	/* The same after nested walks that were stopped early. */
+	cl = make_log(51, 6, "other");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	nw = nested_walk_init(st, NESTED_STOP_ONE);
+	is_int(store_foreach_message(st, 50, 0, 0, nested_walk_cb, &nw), ==, 0);
+	is_uint(nw.n, ==, 6);
+	is_int(raw_checkpoint_busy(path), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 1;
+	is_int(store_foreach_message(st, 51, 0, 0, messages_cb, &seen), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message(st, 51, 0, 0, messages_cb, &seen), ==, 0);
+	ok(seen.n == 6 && seen.log_id[0] == 1 && seen.log_id[5] == 6,
+	    "a full walk after all that sees every row");
 	is_int(store_flush(st), ==, 0);
 }
 
@@ -1955,6 +2239,8 @@ main(void)
 		test_batch_schema2(st, path);
 		test_get_message(st, path);
 		test_tail(st);
+		test_nested_walks(st);
+		test_walk_early_stop(st, path);
 		test_users(st);
 		store_close(st);
 		test_reopen(path);
