@@ -171,6 +171,7 @@ path = $dir/locoircd.db
 listen = 127.0.0.1:$port
 password = $hash
 user = demo
+nick = ${DEMO_NICK:-jun}
 EOF
 
 echo "demo: starting locoircd ($dir/locoircd.conf)"

@@ -97,6 +97,8 @@ static int bridge_cmd_motd(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
 static int bridge_cmd_version(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
+static int bridge_cmd_lusers(struct bridge *, struct bridge_client *,
+    const struct irc_msg *);
 static int bridge_cmd_time(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
 static int bridge_cmd_nick(struct bridge *, struct bridge_client *,
@@ -126,6 +128,7 @@ static const struct bridge_cmd bridge_cmds[] = {
     {"AWAY", 0, bridge_cmd_away},
     {"MOTD", 0, bridge_cmd_motd},
     {"VERSION", 0, bridge_cmd_version},
+    {"LUSERS", 0, bridge_cmd_lusers},
     {"TIME", 0, bridge_cmd_time},
     {"NICK", 0, bridge_cmd_nick},
     {"SETNAME", 1, bridge_cmd_setname},
@@ -856,6 +859,47 @@ bridge_cmd_version(struct bridge *b, struct bridge_client *bc,
 	return irc_client_numeric(bc->c, IRC_RPL_VERSION, IRC_RPL_VERSION_FMT,
 	    bridge_cmd_nick_of(bc), "locoircd-" PACKAGE_VERSION,
 	    bridge_cmd_server(b), "KakaoTalk gateway");
+}
+
+/*
+ * LUSERS: the account's world in IRC's terms: its known users, its shown
+ * channels, the attached clients (RFC 2812 3.4.2; servers send it after
+ * the welcome too).
+ */
+static int
+bridge_cmd_lusers(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m)
+{
+	const char *nick = bridge_cmd_nick_of(bc);
+	size_t users = bridge_world_count_users(b->world), chans = 0, i;
+	size_t clients = b->stats.clients;
+
+	(void)m;
+	for (i = 0; i < bridge_world_count_chats(b->world); i++) {
+		const struct bridge_chat *chat =
+		    bridge_world_chat_at(b->world, i);
+
+		if (!chat->gone && !chat->query)
+			chans++;
+	}
+	if (irc_client_numeric(bc->c, IRC_RPL_LUSERCLIENT,
+	        IRC_RPL_LUSERCLIENT_FMT, nick, users) != 0 ||
+	    irc_client_numeric(bc->c, IRC_RPL_LUSERCHANNELS,
+	        IRC_RPL_LUSERCHANNELS_FMT, nick, chans) != 0 ||
+	    irc_client_numeric(bc->c, IRC_RPL_LUSERME, IRC_RPL_LUSERME_FMT,
+	        nick, clients) != 0 ||
+	    irc_client_numeric(bc->c, IRC_RPL_LOCALUSERS,
+	        IRC_RPL_LOCALUSERS_FMT, nick, clients, clients, clients,
+	        clients) != 0)
+		return -1;
+	return irc_client_numeric(bc->c, IRC_RPL_GLOBALUSERS,
+	    IRC_RPL_GLOBALUSERS_FMT, nick, users, users, users, users);
+}
+
+void
+bridge_cmd_welcome_lusers(struct bridge *b, struct bridge_client *bc)
+{
+	bridge_cmd_lusers(b, bc, NULL);
 }
 
 /* TIME: 391 in UTC, which is what the server-time tags use too. */

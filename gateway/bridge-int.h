@@ -162,6 +162,8 @@ void bridge_send_text(struct bridge *b, struct bridge_client *bc,
 /* Commands (bridge-cmd.c): every line of a registered client. */
 void bridge_cmd_dispatch(struct bridge *b, struct bridge_client *bc,
     const struct irc_msg *m);
+/* The LUSERS numerics, sent after the welcome. */
+void bridge_cmd_welcome_lusers(struct bridge *b, struct bridge_client *bc);
 /* PRIVMSG/NOTICE/TAGMSG (bridge.c). */
 void bridge_cmd_privmsg(struct bridge *b, struct bridge_client *bc,
     const struct irc_msg *m);

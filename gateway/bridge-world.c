@@ -742,6 +742,12 @@ bridge_world_count_chats(const struct bridge_world *w)
 	return w->n_chats;
 }
 
+size_t
+bridge_world_count_users(const struct bridge_world *w)
+{
+	return w->n_users;
+}
+
 struct bridge_chat *
 bridge_world_chat_at(struct bridge_world *w, size_t i)
 {

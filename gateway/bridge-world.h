@@ -73,6 +73,9 @@ void bridge_world_free(struct bridge_world *w);
 int64_t bridge_world_own_id(const struct bridge_world *w);
 const char *bridge_world_own_nick(const struct bridge_world *w);
 
+/* Users known (members, authors, the account). */
+size_t bridge_world_count_users(const struct bridge_world *w);
+
 /* Chats by index (including gone ones: check ->gone), by id. */
 size_t bridge_world_count_chats(const struct bridge_world *w);
 struct bridge_chat *bridge_world_chat_at(struct bridge_world *w, size_t i);

@@ -687,11 +687,13 @@ bridge_attach_cb(struct irc_server *s, struct irc_client *c, void *arg)
 		    bc->name);
 	log_info("irc: %s attached as '%s' (client '%s')",
 	    irc_client_get_addr(c), irc_client_get_nick(c), bc->name);
-	if (strcmp(irc_client_get_nick(c), own) != 0)
-		irc_client_set_nick(c, own, b->own_user, BRIDGE_RENDER_HOST);
+	/* The account's nick and mask in every client, whatever it asked
+	 * for (a NICK line tells it when the nick differs). */
+	irc_client_set_nick(c, own, b->own_user, BRIDGE_RENDER_HOST);
 	irc_client_welcome(c, bridge_isupport,
 	    sizeof bridge_isupport / sizeof bridge_isupport[0], BRIDGE_MOTD);
 	irc_client_numeric(c, IRC_RPL_UMODEIS, IRC_RPL_UMODEIS_FMT, own, "+i");
+	bridge_cmd_welcome_lusers(b, bc);
 	if (b->state != LOCO_ENGINE_ONLINE)
 		bridge_service_say(b, bc, "KakaoTalk is %s%s%s",
 		    loco_engine_state_name(b->state),

@@ -38,6 +38,17 @@ struct irc_numeric_stdreply {
 #define IRC_RPL_ISUPPORT_FMT "%s %s :are supported by this server"
 #define IRC_RPL_UMODEIS 221
 #define IRC_RPL_UMODEIS_FMT "%s %s"
+#define IRC_RPL_LUSERCLIENT 251
+#define IRC_RPL_LUSERCLIENT_FMT                                                \
+	"%s :There are %zu users and 0 invisible on 1 servers"
+#define IRC_RPL_LUSERCHANNELS 254
+#define IRC_RPL_LUSERCHANNELS_FMT "%s %zu :channels formed"
+#define IRC_RPL_LUSERME 255
+#define IRC_RPL_LUSERME_FMT "%s :I have %zu clients and 0 servers"
+#define IRC_RPL_LOCALUSERS 265
+#define IRC_RPL_LOCALUSERS_FMT "%s %zu %zu :Current local users %zu, max %zu"
+#define IRC_RPL_GLOBALUSERS 266
+#define IRC_RPL_GLOBALUSERS_FMT "%s %zu %zu :Current global users %zu, max %zu"
 #define IRC_RPL_AWAY 301
 #define IRC_RPL_AWAY_FMT "%s %s :%s"
 #define IRC_RPL_USERHOST 302

@@ -699,8 +699,12 @@ daemon_own_nick(struct daemon *d)
 		    bridge_names_nick_sanitise(kakao, d->conf->nick_ascii, buf,
 		        sizeof buf))
 			nick = xstrdup(buf);
-		else
-			nick = xstrdup(DAEMON_NICK_DEFAULT);
+		else {
+			/* Not kept: the next start, with the account's
+			 * nickname in the store, picks a real nick. */
+			free(kakao);
+			return xstrdup(DAEMON_NICK_DEFAULT);
+		}
 		free(kakao);
 	}
 	if (store_set_setting(d->store, DAEMON_NICK_SETTING, nick) != 0 ||

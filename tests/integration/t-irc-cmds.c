@@ -120,6 +120,37 @@ main(void)
 	        ircc_lines_find(&r, 0, "322", NULL),
 	    "321 first");
 
+	ask(c, &r, "LUSERS");
+	ok(has(&r, "251", "There are 4 users") && has(&r, "254", " 2 ") &&
+	        has(&r, "255", "I have 1 clients"),
+	    "LUSERS: 4 users, 2 channels, 1 client");
+	ask(c, &r, "VERSION");
+	ok(has(&r, "351", "locoircd-"), "VERSION: 351");
+	ask(c, &r, "TIME");
+	ok(has(&r, "391", NULL), "TIME: 391");
+	ask(c, &r, "AWAY :lunch");
+	ok(has(&r, "306", NULL), "AWAY with text: 306");
+	ask(c, &r, "AWAY");
+	ok(has(&r, "305", NULL), "AWAY without: 305");
+	ask(c, &r, "PART #Group");
+	ok(has(&r, "PART", "#Group"), "PART #Group detaches");
+	ask(c, &r, "PART #Group");
+	ok(has(&r, "442", "#Group"), "PART again: 442");
+	ask(c, &r, "JOIN #Group");
+	ok(has(&r, "JOIN", "#Group") && has(&r, "366", "#Group"),
+	    "JOIN #Group shows it again");
+	ask(c, &r, "PRIVMSG");
+	ok(has(&r, "411", NULL), "PRIVMSG without a target: 411");
+	ask(c, &r, "PRIVMSG #Group");
+	ok(has(&r, "412", NULL), "PRIVMSG without text: 412");
+	ask(c, &r, "NICK Mallory");
+	ok(has(&r, "433", "Mallory"), "another nick: 433 (reserved)");
+	ask(c, &r, "USER a b c d");
+	ok(has(&r, "462", NULL), "USER after registration: 462");
+	ask(c, &r, "PING");
+	ok(has(&r, "409", NULL) || has(&r, "461", NULL),
+	    "PING without a token: 409 or 461");
+
 	ask(c, &r, "FROBNICATE now");
 	ok(has(&r, "421", "FROBNICATE"), "an unknown command: 421");
 
