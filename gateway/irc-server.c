@@ -456,6 +456,15 @@ irc_server_accept_error_cb(struct evconnlistener *lev, void *arg)
 }
 
 /* A new connection: a client in REGISTERING with its timeout running. */
+/* OpenSSL's reason for e; it has none for some codes. */
+static const char *
+irc_server_ssl_reason(unsigned long e)
+{
+	const char *r = ERR_reason_error_string(e);
+
+	return r != NULL ? r : "unknown TLS error";
+}
+
 static void
 irc_server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -483,7 +492,7 @@ irc_server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	if (c->tls) {
 		if ((ssl = SSL_new(s->tls)) == NULL) {
 			log_warnx("%s: cannot start TLS for %s: %s", c->tag,
-			    full, ERR_reason_error_string(ERR_get_error()));
+			    full, irc_server_ssl_reason(ERR_get_error()));
 			ERR_clear_error();
 			evutil_closesocket(fd);
 			free(c);
@@ -705,7 +714,7 @@ irc_client_event_cb(struct bufferevent *bev, short what, void *ctx)
 	}
 	if (c->tls && (e = bufferevent_get_openssl_error(bev)) != 0) {
 		snprintf(why, sizeof why, "TLS error: %s",
-		    ERR_reason_error_string(e));
+		    irc_server_ssl_reason(e));
 		while (bufferevent_get_openssl_error(bev) != 0)
 			continue;
 	} else

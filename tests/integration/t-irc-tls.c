@@ -166,8 +166,8 @@ static void
 plain_on_tls(struct dfix *f, struct ircc *tc)
 {
 	struct ircc_lines got = {NULL, 0};
+	size_t mark = dfix_log_mark(f), i, irc = 0;
 	struct ircc *c = ircc_connect(f->ircs_port, "cleartext", 0);
-	size_t i, irc = 0;
 
 	if (!ok(c != NULL, "a plain-text client connects to the TLS port"))
 		return;
@@ -188,6 +188,8 @@ plain_on_tls(struct dfix *f, struct ircc *tc)
 		free(cmd);
 	}
 	ok(irc == 0, "it gets no IRC line");
+	ok(dfix_log_wait(f, &mark, "TLS error: "),
+	    "locoircd logs the failed handshake");
 	if (irc != 0)
 		ircc_lines_diag(&got, "cleartext");
 	ircc_lines_free(&got);

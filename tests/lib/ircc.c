@@ -207,7 +207,9 @@ ircc_start_tls(struct ircc *c, const struct ircc_tls *tls)
 		    ircc_ssl_why());
 		goto fail;
 	}
-	/* The handshake blocks, but never past the test's deadline. */
+	/* The handshake blocks, but never past the test's deadline. OpenSSL
+	 * writes with write(2), not send(MSG_NOSIGNAL): a server that hung up
+	 * raises SIGPIPE, which tap_init ignores. */
 	ircc_set_timeouts(c->fd, IRCC_WAIT_MS);
 	errno = 0;
 	rc = SSL_connect(c->ssl);
