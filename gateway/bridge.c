@@ -50,6 +50,8 @@ static void bridge_attach_step(struct bridge *b, struct bridge_client *bc);
 static void bridge_wq_pump(struct bridge *b);
 static void bridge_reaper_cb(evutil_socket_t fd, short what, void *arg);
 static void bridge_fanout(struct bridge *b);
+static void bridge_renames(struct bridge *b, const struct loco_member *m,
+    size_t n);
 static bool bridge_write_inflight(const struct bridge *b, int64_t chat_id);
 static void bridge_to_viewers_ext(struct bridge *b,
     const struct bridge_chat *chat, const struct irc_msg *m,
@@ -1154,8 +1156,30 @@ bridge_on_message(struct bridge *b, const struct loco_chatlog *cl,
     const char *nickname)
 {
 	struct bridge_chat *chat;
+	struct bridge_user *u;
 
-	(void)nickname;
+	/* A message can name a chat before its chat info came (a push for a
+	 * chat made a moment ago): show it now, its name follows. */
+	if (bridge_world_chat(b->world, cl->chat_id) == NULL) {
+		struct loco_engine_chat c;
+
+		memset(&c, 0, sizeof c);
+		c.chat_id = cl->chat_id;
+		c.last_log_id = cl->log_id;
+		bridge_on_chat(b, &c);
+	}
+	/* An author known by no member list yet (open chats): the message's
+	 * nickname is better than a made-up nick. */
+	u = bridge_world_user(b->world, cl->author_id);
+	if (nickname != NULL && nickname[0] != '\0' && u->kakao_nick == NULL &&
+	    cl->author_id != b->cfg.own_id) {
+		struct loco_member m;
+
+		memset(&m, 0, sizeof m);
+		m.user_id = cl->author_id;
+		m.nickname = (char *)nickname;
+		bridge_renames(b, &m, 1);
+	}
 	bridge_world_note_message(b->world, cl->chat_id, cl->log_id,
 	    cl->send_at);
 	if ((chat = bridge_world_chat(b->world, cl->chat_id)) == NULL)
