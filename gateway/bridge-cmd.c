@@ -99,6 +99,12 @@ static int bridge_cmd_version(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
 static int bridge_cmd_lusers(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
+static int bridge_cmd_history(struct bridge *, struct bridge_client *,
+    const struct irc_msg *);
+static int bridge_cmd_markread(struct bridge *, struct bridge_client *,
+    const struct irc_msg *);
+static int bridge_cmd_redact(struct bridge *, struct bridge_client *,
+    const struct irc_msg *);
 static int bridge_cmd_time(struct bridge *, struct bridge_client *,
     const struct irc_msg *);
 static int bridge_cmd_nick(struct bridge *, struct bridge_client *,
@@ -132,6 +138,9 @@ static const struct bridge_cmd bridge_cmds[] = {
     {"TIME", 0, bridge_cmd_time},
     {"NICK", 0, bridge_cmd_nick},
     {"SETNAME", 1, bridge_cmd_setname},
+    {"CHATHISTORY", 0, bridge_cmd_history},
+    {"MARKREAD", 0, bridge_cmd_markread},
+    {"REDACT", 0, bridge_cmd_redact},
 };
 
 /* The client's nick, the first parameter of every numeric. */
@@ -894,6 +903,31 @@ bridge_cmd_lusers(struct bridge *b, struct bridge_client *bc,
 		return -1;
 	return irc_client_numeric(bc->c, IRC_RPL_GLOBALUSERS,
 	    IRC_RPL_GLOBALUSERS_FMT, nick, users, users, users, users);
+}
+
+/* The IRCv3 commands live in their own files; they answer themselves. */
+static int
+bridge_cmd_history(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m)
+{
+	bridge_history_command(b, bc, m);
+	return 0;
+}
+
+static int
+bridge_cmd_markread(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m)
+{
+	bridge_read_command(b, bc, m);
+	return 0;
+}
+
+static int
+bridge_cmd_redact(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m)
+{
+	bridge_redact_command(b, bc, m);
+	return 0;
 }
 
 void

@@ -162,6 +162,30 @@ void bridge_send_text(struct bridge *b, struct bridge_client *bc,
 /* Commands (bridge-cmd.c): every line of a registered client. */
 void bridge_cmd_dispatch(struct bridge *b, struct bridge_client *bc,
     const struct irc_msg *m);
+/*
+ * IRCv3 history, read markers and redaction (bridge-history.c,
+ * bridge-read.c, bridge-redact.c). Each command handler gets every line of
+ * its command from a registered client.
+ */
+/* CHATHISTORY (draft/chathistory). */
+void bridge_history_command(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m);
+/* MARKREAD (draft/read-marker). */
+void bridge_read_command(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m);
+/* After JOIN and before 366: MARKREAD for chat to a client with the cap. */
+void bridge_read_on_join(struct bridge *b, struct bridge_client *bc,
+    const struct bridge_chat *chat);
+/* The engine's read event (DECUNREAD or our own mark). */
+void bridge_read_on_read(struct bridge *b, int64_t chat_id, int64_t user_id,
+    int64_t watermark);
+/* REDACT (draft/message-redaction). */
+void bridge_redact_command(struct bridge *b, struct bridge_client *bc,
+    const struct irc_msg *m);
+/* A message was deleted upstream (already marked in the store). */
+void bridge_redact_on_deleted(struct bridge *b, int64_t chat_id,
+    int64_t log_id);
+
 /* The LUSERS numerics, sent after the welcome. */
 void bridge_cmd_welcome_lusers(struct bridge *b, struct bridge_client *bc);
 /* PRIVMSG/NOTICE/TAGMSG (bridge.c). */

@@ -281,6 +281,7 @@ bridge_show_chat(struct bridge *b, struct bridge_client *bc,
 	bridge_send(b, bc, &m);
 	irc_msg_release(&m);
 	bridge_send_topic(b, bc, chat, false);
+	bridge_read_on_join(b, bc, chat);
 	bridge_send_names(b, bc, chat);
 }
 
@@ -1425,11 +1426,16 @@ bridge_on_member_left(struct bridge *b, int64_t chat_id, int64_t user_id)
 void
 bridge_on_deleted(struct bridge *b, int64_t chat_id, int64_t log_id)
 {
-	/* The server's delete-to-all feed message (type 0, feed 14) says it
-	 * in the chat; nothing more to show. */
-	(void)b;
-	(void)chat_id;
-	(void)log_id;
+	/* The feed message (type 0, feed 14) says it in the chat for every
+	 * client; those with message-redaction also get REDACT. */
+	bridge_redact_on_deleted(b, chat_id, log_id);
+}
+
+void
+bridge_on_read(struct bridge *b, int64_t chat_id, int64_t user_id,
+    int64_t watermark)
+{
+	bridge_read_on_read(b, chat_id, user_id, watermark);
 }
 
 void

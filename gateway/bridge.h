@@ -44,7 +44,10 @@ struct bridge_config {
 	size_t sendq_max;
 	unsigned registration_timeout;
 	size_t new_client_backlog; /* BRIDGE_NEW_CLIENT_BACKLOG */
-	SSL_CTX *tls;              /* borrowed; NULL: no TLS listeners */
+	/* Tell KakaoTalk (NOTIREAD) when a client marks a chat read: other
+	 * members then see it read. Off unless the user opts in. */
+	bool read_receipts;
+	SSL_CTX *tls; /* borrowed; NULL: no TLS listeners */
 	/* Check an IRC password (e.g. against a stored hash). */
 	bool (*check_password)(const char *password, void *arg);
 	void *check_arg;
@@ -91,6 +94,8 @@ void bridge_on_message(struct bridge *b, const struct loco_chatlog *cl,
 void bridge_on_deleted(struct bridge *b, int64_t chat_id, int64_t log_id);
 void bridge_on_reaction(struct bridge *b, int64_t chat_id, int64_t log_id,
     int64_t user_id, int32_t type);
+void bridge_on_read(struct bridge *b, int64_t chat_id, int64_t user_id,
+    int64_t watermark);
 
 /* Counters for status and the benchmark. */
 struct bridge_stats {

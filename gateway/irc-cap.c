@@ -51,6 +51,9 @@ static const struct irc_cap_entry irc_cap_table[IRC_CAP_COUNT] = {
     {IRC_CAP_SETNAME, "setname", NULL, 0},
     {IRC_CAP_STANDARD_REPLIES, "standard-replies", NULL, 0},
     {IRC_CAP_SELF_MESSAGE, "znc.in/self-message", NULL, 0},
+    {IRC_CAP_CHATHISTORY, "draft/chathistory", NULL, 0},
+    {IRC_CAP_READ_MARKER, "draft/read-marker", NULL, 0},
+    {IRC_CAP_REDACTION, "draft/message-redaction", NULL, 0},
 };
 
 static int irc_cap_write(const char *server, const char *command,
@@ -212,7 +215,7 @@ void
 irc_cap_client_init(struct irc_cap_client *c)
 {
 	memset(c, 0, sizeof *c);
-	c->offered = IRC_CAP_ALL;
+	c->offered = IRC_CAP_OFFERED;
 	c->line_max = IRC_MSG_LINE_MAX;
 }
 

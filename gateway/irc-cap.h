@@ -42,6 +42,9 @@ enum irc_cap_id {
 	IRC_CAP_SETNAME,
 	IRC_CAP_STANDARD_REPLIES,
 	IRC_CAP_SELF_MESSAGE, /* znc.in/self-message */
+	IRC_CAP_CHATHISTORY,  /* draft/chathistory */
+	IRC_CAP_READ_MARKER,  /* draft/read-marker */
+	IRC_CAP_REDACTION,    /* draft/message-redaction */
 	IRC_CAP_COUNT
 };
 
@@ -49,6 +52,13 @@ enum irc_cap_id {
 #define IRC_CAP_BIT(id) ((uint32_t)1 << (id))
 /* Every capability in the table. */
 #define IRC_CAP_ALL ((uint32_t)((1u << IRC_CAP_COUNT) - 1))
+/* What a new client is offered: the table minus the capabilities whose
+ * feature is not built yet (a capability offered must be honoured). */
+#define IRC_CAP_OFFERED                                                        \
+	(IRC_CAP_ALL &                                                         \
+	    ~(IRC_CAP_BIT(IRC_CAP_CHATHISTORY) |                               \
+	        IRC_CAP_BIT(IRC_CAP_READ_MARKER) |                             \
+	        IRC_CAP_BIT(IRC_CAP_REDACTION)))
 
 /*
  * One client's negotiation state, a plain value embedded in the client.

@@ -194,6 +194,8 @@ static const struct conf_key conf_keys[] = {
         "an IRC nick: at most 64 bytes, no spaces or ,*?!@. and no "
         "leading #&:$+ or digit"),
     CONF_INT("irc", "backlog", backlog, 0, 10000),
+    {"irc", "read_receipts", conf_set_bool,
+        offsetof(struct conf, read_receipts), 0, 0, NULL, NULL},
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 _Static_assert(CONF_NKEYS <= sizeof((struct conf_parser *)0)->seen /

@@ -103,9 +103,10 @@ struct conf {
 	bool nick_ascii;    /* romanised ASCII nicks instead of UTF-8 */
 	int64_t registration_timeout; /* seconds */
 	int64_t sendq_max;            /* bytes queued per client */
-	char *irc_user;  /* the login name, or NULL: any name is accepted */
-	char *irc_nick;  /* the account's nick, or NULL: chosen at start */
-	int64_t backlog; /* messages per chat for a client never seen */
+	char *irc_user;     /* the login name, or NULL: any name is accepted */
+	char *irc_nick;     /* the account's nick, or NULL: chosen at start */
+	int64_t backlog;    /* messages per chat for a client never seen */
+	bool read_receipts; /* NOTIREAD when a client marks a chat read */
 };
 
 /*

@@ -484,6 +484,8 @@ daemon_read_cb(struct loco_engine *e, int64_t chat_id, int64_t user_id,
 	if (!d->failed &&
 	    store_set_read(d->store, chat_id, user_id, watermark) != 0)
 		daemon_store_failed(d, "a read mark");
+	else if (!d->failed)
+		bridge_on_read(d->bridge, chat_id, user_id, watermark);
 }
 
 /*
@@ -790,6 +792,7 @@ daemon_bridge_start(struct daemon *d)
 	bcfg.sendq_max = (size_t)c->sendq_max;
 	bcfg.registration_timeout = (unsigned)c->registration_timeout;
 	bcfg.new_client_backlog = (size_t)c->backlog;
+	bcfg.read_receipts = c->read_receipts;
 	bcfg.tls = d->irc_tls;
 	bcfg.check_password = daemon_check_password;
 	bcfg.check_arg = d;

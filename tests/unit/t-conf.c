@@ -826,12 +826,12 @@ test_docs(void)
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
 	    "level", "listen", "tls_listen", "tls_cert", "tls_key",
 	    "server_name", "password", "nick_ascii", "registration_timeout",
-	    "sendq_max", "user", "nick", "backlog"};
+	    "sendq_max", "user", "nick", "backlog", "read_receipts"};
 	static const char *const defaulted[] = {"os", "app_version", "dtype",
 	    "ntype", "mccmnc", "lang", "country_iso", "booking",
 	    "key_encrypt_type", "encrypt_type", "ping_interval", "path",
 	    "level", "listen", "server_name", "nick_ascii",
-	    "registration_timeout", "sendq_max", "backlog"};
+	    "registration_timeout", "sendq_max", "backlog", "read_receipts"};
 	char *example = read_source("conf/locoircd.conf.example");
 	char *man = read_source("docs/locoircd.conf.5");
 	char want[128], *out, *o, *line, *save = NULL;
