@@ -28,6 +28,11 @@ struct event;
 	"Group chats are channels, direct chats are queries, the memo chat\n"  \
 	"is the query " BRIDGE_NAMES_MEMO_NICK                                 \
 	". Talk to " BRIDGE_NAMES_SERVICE_NICK " for help, status and chats."
+/* Messages one CHATHISTORY request may ask for (ISUPPORT CHATHISTORY). */
+#define BRIDGE_HISTORY_MAX 100
+#define BRIDGE_HISTORY_MAX_TEXT "100"
+/* Own deletions remembered against a late deleted event. */
+#define BRIDGE_REDACT_RECENT 32
 /* Bytes of a topic (TOPICLEN in ISUPPORT says the same). */
 #define BRIDGE_TOPIC_MAX 300
 
@@ -117,6 +122,13 @@ struct bridge {
 	unsigned tokens;            /* WRITEs allowed right now */
 	struct event *wq_timer;     /* refills tokens; owned */
 	struct bridge_echo *echoes; /* owned list */
+	/* Our own deletions relayed from DELETEMSG's answer, so a later
+	 * deleted event for one is not relayed again (bridge-redact.c). */
+	struct {
+		int64_t chat_id;
+		int64_t log_id; /* 0: free */
+	} redacted[BRIDGE_REDACT_RECENT];
+	size_t redacted_next;
 	struct bridge_client *dead; /* detached, to free; owned */
 	struct event *reaper;       /* frees b->dead; owned */
 	struct bridge_stats stats;
@@ -185,6 +197,18 @@ void bridge_redact_command(struct bridge *b, struct bridge_client *bc,
 /* A message was deleted upstream (already marked in the store). */
 void bridge_redact_on_deleted(struct bridge *b, int64_t chat_id,
     int64_t log_id);
+
+/* The newest n messages of chat to bc as a replay shows them, in a
+ * chathistory batch (the service's "history"); *sent gets how many were
+ * shown. 0, or -1 when the store failed. */
+int bridge_history_send_latest(struct bridge *b, struct bridge_client *bc,
+    struct bridge_chat *chat, size_t n, size_t *sent);
+/* Add a server tag ahead of the client-only ones (IRC.md 2.0). */
+void bridge_add_server_tag(struct irc_msg *m, const char *key,
+    const char *value);
+/* Our own "* nick text" (how an IRC ACTION reaches Kakao) back as the
+ * ACTION it was, for a rendered line of the account's. */
+void bridge_action_back(struct bridge *b, struct irc_msg *line);
 
 /* The LUSERS numerics, sent after the welcome. */
 void bridge_cmd_welcome_lusers(struct bridge *b, struct bridge_client *bc);

@@ -684,3 +684,79 @@ bridge_render_outgoing(const char *own_nick, const char *text)
 	free(s);
 	return r;
 }
+
+/* "YYYY-MM-DDThh:mm:ss" before the optional fraction and the Z. */
+#define BRIDGE_RENDER_TIME_LEN 19
+
+/* n digits at s as a number; false when one is not a digit. */
+static bool
+bridge_render_digits(const char *s, size_t n, int64_t *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, Hinnant's
+ * days_from_civil): timegm is not POSIX. */
+static int64_t
+bridge_render_days(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * "YYYY-MM-DDThh:mm:ss[.fff]Z" (server-time; any number of fraction
+ * digits, milliseconds kept) as milliseconds since the epoch.
+ */
+bool
+bridge_render_parse_time(const char *s, int64_t *ms)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31};
+	int64_t y, mo, d, h, mi, sec, frac = 0;
+	size_t i, nfrac = 0;
+	bool leap;
+
+	if (strlen(s) < BRIDGE_RENDER_TIME_LEN + 1 || s[4] != '-' ||
+	    s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    !bridge_render_digits(s, 4, &y) ||
+	    !bridge_render_digits(s + 5, 2, &mo) ||
+	    !bridge_render_digits(s + 8, 2, &d) ||
+	    !bridge_render_digits(s + 11, 2, &h) ||
+	    !bridge_render_digits(s + 14, 2, &mi) ||
+	    !bridge_render_digits(s + 17, 2, &sec))
+		return false;
+	i = BRIDGE_RENDER_TIME_LEN;
+	if (s[i] == '.') {
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++, nfrac++)
+			if (nfrac < 3)
+				frac = frac * 10 + (s[i] - '0');
+		if (nfrac == 0)
+			return false;
+		for (; nfrac < 3; nfrac++)
+			frac *= 10;
+	}
+	if (s[i] != 'Z' || s[i + 1] != '\0')
+		return false;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+		return false;
+	*ms = ((bridge_render_days(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	*ms = *ms * 1000 + frac;
+	return true;
+}

@@ -58,6 +58,13 @@ void bridge_render_msgid(int64_t chat_id, int64_t log_id, char *buf,
 bool bridge_render_parse_msgid(const char *s, int64_t *chat_id,
     int64_t *log_id);
 
+/*
+ * Parse "YYYY-MM-DDThh:mm:ss[.fff]Z" (server-time: any number of fraction
+ * digits, milliseconds kept; no leap seconds, which we could not give
+ * back) into milliseconds since the epoch; false when it is not one.
+ */
+bool bridge_render_parse_time(const char *s, int64_t *ms);
+
 /* "YYYY-MM-DDThh:mm:ss.sssZ" for send_at (seconds, UTC); buf >= 32. */
 void bridge_render_time(int64_t send_at, char *buf, size_t len);
 

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,9 @@
 #define BRIDGE_SERVICE_TEXT_MAX 400
 /* Lines "chats" lists before it asks for a filter (the SendQ is finite). */
 #define BRIDGE_SERVICE_CHATS_MAX 200
+/* Messages "history" sends by default, and at most. */
+#define BRIDGE_SERVICE_HISTORY_DEFAULT 20
+#define BRIDGE_SERVICE_HISTORY_MAX 200
 
 /* A service command: 0, or -1 when bc may be gone (send nothing more). */
 typedef int (*bridge_service_cb)(struct bridge *b, struct bridge_client *bc,
@@ -60,6 +64,8 @@ static int bridge_service_chats(struct bridge *, struct bridge_client *,
     const char *);
 static int bridge_service_rename(struct bridge *, struct bridge_client *,
     const char *);
+static int bridge_service_history(struct bridge *, struct bridge_client *,
+    const char *);
 
 static const struct bridge_service_cmd bridge_service_cmds[] = {
     {"help", "", "this list", bridge_service_help},
@@ -72,6 +78,9 @@ static const struct bridge_service_cmd bridge_service_cmds[] = {
     {"rename", "<#channel> <new name>",
         "give a channel another IRC name, kept across restarts",
         bridge_service_rename},
+    {"history", "<#channel|nick> [n]",
+        "the last n (20, at most 200) messages of a chat, in its window",
+        bridge_service_history},
 };
 
 /* What "chats" calls each kind of chat, by enum loco_chat_type. */
@@ -481,6 +490,57 @@ bridge_service_rename(struct bridge *b, struct bridge_client *bc,
 out:
 	free(name);
 	free(old);
+	return bc->dead ? -1 : 0;
+}
+
+/*
+ * history <target> [n]: the newest n messages of a chat, as a replay
+ * shows them (stamped for clients without server-time), for clients that
+ * cannot ask with CHATHISTORY (irssi, WeeChat 3.8).
+ */
+static int
+bridge_service_history(struct bridge *b, struct bridge_client *bc,
+    const char *args)
+{
+	struct bridge_chat *chat;
+	const char *rest;
+	char *name = NULL, *end;
+	unsigned long long n = BRIDGE_SERVICE_HISTORY_DEFAULT;
+	size_t len, sent = 0;
+
+	len = strcspn(args, " ");
+	rest = args + len + strspn(args + len, " ");
+	if (len == 0) {
+		bridge_service_send(b, bc,
+		    "usage: history <#channel|nick> [n]");
+		return bc->dead ? -1 : 0;
+	}
+	if (*rest != '\0') {
+		errno = 0;
+		n = strtoull(rest, &end, 10);
+		if (*rest < '0' || *rest > '9' || *end != '\0' || n == 0) {
+			bridge_service_say(b, bc,
+			    "history: '%s' is not a number of messages (1 to "
+			    "%d)",
+			    rest, BRIDGE_SERVICE_HISTORY_MAX);
+			return bc->dead ? -1 : 0;
+		}
+		if (errno == ERANGE || n > BRIDGE_SERVICE_HISTORY_MAX)
+			n = BRIDGE_SERVICE_HISTORY_MAX;
+	}
+	name = xstrndup(args, len);
+	if ((chat = bridge_world_find_target(b->world, name)) == NULL)
+		bridge_service_say(b, bc,
+		    "cannot show history of '%s': no such chat (see: chats)",
+		    name);
+	else if (bridge_history_send_latest(b, bc, chat, (size_t)n, &sent) != 0)
+		bridge_service_say(b, bc,
+		    "cannot show history of '%s': the store failed",
+		    chat->name);
+	else if (!bc->dead)
+		bridge_service_say(b, bc, "history: %zu message%s of %s", sent,
+		    sent == 1 ? "" : "s", chat->name);
+	free(name);
 	return bc->dead ? -1 : 0;
 }
 

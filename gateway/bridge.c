@@ -86,6 +86,30 @@ static const char *const bridge_isupport[] = {
     "STATUSMSG=",
 };
 
+/* Tokens that exist only while their capability is offered. */
+static const char *const bridge_isupport_history[] = {
+    "CHATHISTORY=" BRIDGE_HISTORY_MAX_TEXT,
+    "MSGREFTYPES=msgid,timestamp",
+};
+
+/* 001-005 and the MOTD. */
+static void
+bridge_welcome(struct irc_client *c)
+{
+	const char *tokens[sizeof bridge_isupport / sizeof bridge_isupport[0] +
+	    sizeof bridge_isupport_history / sizeof bridge_isupport_history[0]];
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof bridge_isupport / sizeof bridge_isupport[0]; i++)
+		tokens[n++] = bridge_isupport[i];
+	if (IRC_CAP_OFFERED & IRC_CAP_BIT(IRC_CAP_CHATHISTORY))
+		for (i = 0; i < sizeof bridge_isupport_history /
+		         sizeof bridge_isupport_history[0];
+		     i++)
+			tokens[n++] = bridge_isupport_history[i];
+	irc_client_welcome(c, tokens, n, BRIDGE_MOTD);
+}
+
 const char *
 bridge_user_id_text(int64_t id, char *buf, size_t len)
 {
@@ -324,7 +348,7 @@ struct bridge_walk {
  * (bridge_render_outgoing): IRC clients get it back as the ACTION it was,
  * which echo-message requires of the sender's copy.
  */
-static void
+void
 bridge_action_back(struct bridge *b, struct irc_msg *line)
 {
 	const char *own = bridge_world_own_nick(b->world);
@@ -343,7 +367,7 @@ bridge_action_back(struct bridge *b, struct irc_msg *line)
 }
 
 /* Add a server tag ahead of the client-only ones (IRC.md 2.0). */
-static void
+void
 bridge_add_server_tag(struct irc_msg *m, const char *key, const char *value)
 {
 	struct irc_msg_tag t;
@@ -693,8 +717,7 @@ bridge_attach_cb(struct irc_server *s, struct irc_client *c, void *arg)
 	/* The account's nick and mask in every client, whatever it asked
 	 * for (a NICK line tells it when the nick differs). */
 	irc_client_set_nick(c, own, b->own_user, BRIDGE_RENDER_HOST);
-	irc_client_welcome(c, bridge_isupport,
-	    sizeof bridge_isupport / sizeof bridge_isupport[0], BRIDGE_MOTD);
+	bridge_welcome(c);
 	irc_client_numeric(c, IRC_RPL_UMODEIS, IRC_RPL_UMODEIS_FMT, own, "+i");
 	bridge_cmd_welcome_lusers(b, bc);
 	if (b->state != LOCO_ENGINE_ONLINE)
@@ -703,6 +726,17 @@ bridge_attach_cb(struct irc_server *s, struct irc_client *c, void *arg)
 		    b->state_detail != NULL ? ": " : "",
 		    b->state_detail != NULL ? b->state_detail : "");
 	bridge_attach_step(b, bc);
+}
+
+/* Mark every chat as sent up to its newest message. */
+static void
+bridge_client_start_live(struct bridge *b, struct bridge_client *bc)
+{
+	size_t i;
+
+	bridge_client_grow(b, bc);
+	for (i = 0; i < bc->n_chats; i++)
+		bc->sent[i] = bridge_world_chat_at(b->world, i)->cursor;
 }
 
 /*
@@ -726,6 +760,14 @@ bridge_attach_step(struct bridge *b, struct bridge_client *bc)
 			bc->phase = bc->phase == BRIDGE_ATTACH_BURST
 			    ? BRIDGE_ATTACH_REPLAY
 			    : BRIDGE_ATTACH_DONE;
+			/* A client that fetches history itself gets no
+			 * automatic replay (chathistory spec): it starts live,
+			 * at every chat's newest message. */
+			if (bc->phase == BRIDGE_ATTACH_REPLAY &&
+			    irc_client_has_cap(bc->c, IRC_CAP_CHATHISTORY)) {
+				bridge_client_start_live(b, bc);
+				bc->phase = BRIDGE_ATTACH_DONE;
+			}
 			/* The PING ends every attach, even one with nothing to
 			 * replay: clients and tests know the burst is over. */
 			if (bc->phase == BRIDGE_ATTACH_DONE)

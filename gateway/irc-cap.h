@@ -54,11 +54,7 @@ enum irc_cap_id {
 #define IRC_CAP_ALL ((uint32_t)((1u << IRC_CAP_COUNT) - 1))
 /* What a new client is offered: the table minus the capabilities whose
  * feature is not built yet (a capability offered must be honoured). */
-#define IRC_CAP_OFFERED                                                        \
-	(IRC_CAP_ALL &                                                         \
-	    ~(IRC_CAP_BIT(IRC_CAP_CHATHISTORY) |                               \
-	        IRC_CAP_BIT(IRC_CAP_READ_MARKER) |                             \
-	        IRC_CAP_BIT(IRC_CAP_REDACTION)))
+#define IRC_CAP_OFFERED IRC_CAP_ALL
 
 /*
  * One client's negotiation state, a plain value embedded in the client.

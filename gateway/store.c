@@ -125,6 +125,16 @@ static const char store_schema_v2[] =
     " key TEXT PRIMARY KEY,"
     " value TEXT NOT NULL);";
 
+/*
+ * Version 3: read markers (draft/read-marker), one per chat, in the
+ * client's milliseconds rather than as a log id: a client expects back
+ * exactly the timestamp it set, and sendAt has only seconds. No foreign
+ * key, as in version 2: a marker must not block deleting its chat.
+ */
+static const char store_schema_v3[] = "CREATE TABLE read_markers ("
+                                      " chat_id INTEGER PRIMARY KEY,"
+                                      " ts_ms INTEGER NOT NULL);";
+
 /* One schema step: applying sql to version - 1 gives version. */
 struct store_migration {
 	int version;
@@ -135,6 +145,7 @@ struct store_migration {
 static const struct store_migration store_migrations[] = {
     {1, store_schema_v1},
     {2, store_schema_v2},
+    {3, store_schema_v3},
 };
 
 _Static_assert(sizeof store_migrations / sizeof store_migrations[0] ==
@@ -178,6 +189,11 @@ enum store_stmt {
 	STORE_CLIENT_HAS,
 	STORE_SETTING_GET,
 	STORE_SETTING_SET,
+	STORE_MARKER_SET,
+	STORE_MARKER_GET,
+	STORE_READ_GET,
+	STORE_LOG_AT,
+	STORE_MSG_BEFORE,
 	STORE_NSTMT
 };
 
@@ -267,6 +283,28 @@ static const char *const store_sql[STORE_NSTMT] = {
     [STORE_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
     [STORE_SETTING_SET] = "INSERT OR REPLACE INTO settings (key, value)"
                           " VALUES (?1, ?2)",
+    /* The WHERE makes an older marker a no-op, so changes() says
+     * whether it moved. */
+    [STORE_MARKER_SET] = "INSERT INTO read_markers (chat_id, ts_ms)"
+                         " VALUES (?1, ?2)"
+                         " ON CONFLICT (chat_id) DO UPDATE SET"
+                         " ts_ms = excluded.ts_ms"
+                         " WHERE excluded.ts_ms > ts_ms",
+    [STORE_MARKER_GET] = "SELECT ts_ms FROM read_markers WHERE chat_id = ?1",
+    [STORE_READ_GET] = "SELECT watermark FROM reads"
+                       " WHERE chat_id = ?1 AND user_id = ?2",
+    /* Walking the primary key down from the newest stops at the first
+     * match, which is the answer: cheap for recent times (the usual
+     * question) without an index on send_at, and exact even where
+     * send_at is not monotonic in log id. */
+    [STORE_LOG_AT] = "SELECT log_id FROM messages"
+                     " WHERE chat_id = ?1 AND send_at <= ?2"
+                     " ORDER BY log_id DESC LIMIT 1",
+    [STORE_MSG_BEFORE] = "SELECT " STORE_MSG_COLUMNS " FROM"
+                         " (SELECT " STORE_MSG_COLUMNS " FROM messages"
+                         "  WHERE chat_id = ?1 AND log_id < ?2"
+                         "  ORDER BY log_id DESC LIMIT ?3)"
+                         " ORDER BY log_id",
 };
 
 struct store {
@@ -1511,4 +1549,120 @@ store_set_setting(struct store *st, const char *key, const char *value)
 	if (store_run(st, s, "store a setting") == -1)
 		return -1;
 	return store_wrote(st);
+}
+
+int
+store_set_read_marker(struct store *st, int64_t chat_id, int64_t ts_ms)
+{
+	sqlite3_stmt *s;
+	int moved;
+
+	if (store_begin(st) == -1 ||
+	    (s = store_stmt(st, STORE_MARKER_SET)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, ts_ms) != SQLITE_OK)
+		return store_fail(st, s, "bind a read marker");
+	if (store_run(st, s, "store a read marker") == -1)
+		return -1;
+	moved = sqlite3_changes(st->db) > 0;
+	if (store_wrote(st) == -1)
+		return -1;
+	return moved;
+}
+
+int
+store_get_read_marker(struct store *st, int64_t chat_id, int64_t *ts_ms)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, STORE_MARKER_GET)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK)
+		return store_fail(st, s, "bind a chat");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ts_ms = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, s, "read a read marker");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+store_get_read(struct store *st, int64_t chat_id, int64_t user_id,
+    int64_t *watermark)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*watermark = 0;
+	if ((s = store_stmt(st, STORE_READ_GET)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, user_id) != SQLITE_OK)
+		return store_fail(st, s, "bind a read mark");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*watermark = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, s, "read a read mark");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+store_find_log_at(struct store *st, int64_t chat_id, int64_t send_at,
+    int64_t *log_id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*log_id = 0;
+	if ((s = store_stmt(st, STORE_LOG_AT)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, send_at) != SQLITE_OK)
+		return store_fail(st, s, "bind a time");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*log_id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, s, "find a message by time");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return 0;
+}
+
+int
+store_foreach_message_before(struct store *st, int64_t chat_id, int64_t before,
+    size_t limit, store_message_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct store_message m;
+	int64_t lim;
+	bool own;
+	int rc;
+
+	if (limit == 0)
+		return 0;
+	lim = limit > (uint64_t)INT64_MAX ? -1 : (int64_t)limit;
+	if ((s = store_stmt_nested(st, STORE_MSG_BEFORE, &own)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, before) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, lim) != SQLITE_OK)
+		return store_walk_done(st, s, own, SQLITE_ERROR,
+		    "read messages");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_message_row(s, chat_id, &m);
+		if (!cb(&m, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	return store_walk_done(st, s, own, rc, "read messages");
 }

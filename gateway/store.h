@@ -23,7 +23,7 @@ struct event_base;
 struct store;
 
 /* The schema version this build writes; older databases are migrated. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* A batch commits early once it holds this many writes, so one huge burst
  * cannot grow the WAL or the transaction without bound. */
@@ -177,6 +177,10 @@ int store_add_reaction(struct store *st, int64_t chat_id, int64_t log_id,
 /* user_id's read mark in chat_id; it only moves forward. */
 int store_set_read(struct store *st, int64_t chat_id, int64_t user_id,
     int64_t watermark);
+/* user_id's read mark in chat_id: 1 with *watermark, 0 when none (then
+ * *watermark is 0), -1 on error. */
+int store_get_read(struct store *st, int64_t chat_id, int64_t user_id,
+    int64_t *watermark);
 
 /* Messages of chat_id with log id above after, ascending, at most limit
  * (0 = all). The callback may stop the walk by returning false. */
@@ -245,6 +249,36 @@ int store_foreach_user(struct store *st, store_user_cb cb, void *arg);
  * value is refused (-1). */
 int store_get_setting(struct store *st, const char *key, char **value);
 int store_set_setting(struct store *st, const char *key, const char *value);
+
+/*
+ * Schema 3: read markers (draft/read-marker). Per chat, the time in
+ * milliseconds since the epoch (UTC) up to which the account has read, as
+ * a client set it: kept exactly, since a client expects its value back.
+ */
+/* Move chat_id's marker to ts_ms if that is later: 1 when it moved, 0 when
+ * it was already there or later, -1 on error. A write like the others (it
+ * joins the open batch); chat_id needs no chat row. */
+int store_set_read_marker(struct store *st, int64_t chat_id, int64_t ts_ms);
+/* 1 with *ts_ms set, 0 when chat_id has no marker, -1 on error. */
+int store_get_read_marker(struct store *st, int64_t chat_id, int64_t *ts_ms);
+
+/*
+ * Looking messages up by time (sendAt is in seconds; several messages may
+ * share one). *log_id gets the highest log id of chat_id whose send_at is
+ * <= send_at, or 0 when there is none; returns 0, or -1 on error.
+ */
+int store_find_log_at(struct store *st, int64_t chat_id, int64_t send_at,
+    int64_t *log_id);
+
+/*
+ * History walks for CHATHISTORY: the newest limit (> 0) messages of
+ * chat_id with log id below before (INT64_MAX: the newest), handed out
+ * ascending; deleted ones included (m->deleted). Limit 0 hands out
+ * nothing. The callback may stop the walk by returning false, and may run
+ * any walk (this one included) from inside.
+ */
+int store_foreach_message_before(struct store *st, int64_t chat_id,
+    int64_t before, size_t limit, store_message_cb cb, void *arg);
 
 /* Copy the counters into *out. */
 void store_get_stats(const struct store *st, struct store_stats *out);

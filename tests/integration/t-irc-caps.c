@@ -24,7 +24,8 @@ static const char *const all_caps[] = {"sasl", "server-time", "message-tags",
     "echo-message", "batch", "labeled-response", "multi-prefix",
     "userhost-in-names", "extended-join", "away-notify", "account-notify",
     "account-tag", "chghost", "invite-notify", "cap-notify", "setname",
-    "standard-replies", "znc.in/self-message"};
+    "standard-replies", "znc.in/self-message", "draft/chathistory",
+    "draft/read-marker", "draft/message-redaction"};
 #define NCAPS (sizeof all_caps / sizeof all_caps[0])
 
 /* Whether line has tag key. */

@@ -21,12 +21,14 @@
 	"sasl=PLAIN server-time message-tags echo-message batch "              \
 	"labeled-response multi-prefix userhost-in-names extended-join "       \
 	"away-notify account-notify account-tag chghost invite-notify "        \
-	"cap-notify setname standard-replies znc.in/self-message"
+	"cap-notify setname standard-replies znc.in/self-message "             \
+	"draft/chathistory draft/read-marker draft/message-redaction"
 #define ALL_OLD                                                                \
 	"sasl server-time message-tags echo-message batch "                    \
 	"labeled-response multi-prefix userhost-in-names extended-join "       \
 	"away-notify account-notify account-tag chghost invite-notify "        \
-	"cap-notify setname standard-replies znc.in/self-message"
+	"cap-notify setname standard-replies znc.in/self-message "             \
+	"draft/chathistory draft/read-marker draft/message-redaction"
 
 static char outbuf[65536];
 
@@ -128,7 +130,9 @@ test_split(void)
 	    "extended-join away-notify account-notify\r\n"
 	    ":" SERVER " CAP * LS * :account-tag chghost invite-notify "
 	    "cap-notify setname standard-replies\r\n"
-	    ":" SERVER " CAP * LS :znc.in/self-message\r\n");
+	    ":" SERVER " CAP * LS * :znc.in/self-message draft/chathistory "
+	    "draft/read-marker\r\n"
+	    ":" SERVER " CAP * LS :draft/message-redaction\r\n");
 	/* Without 302 the list is never split. */
 	irc_cap_client_init(&c);
 	c.line_max = 100;

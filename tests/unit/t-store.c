@@ -9,7 +9,9 @@
  * of a hand-built version 1 file (and its rollback when it cannot apply),
  * names, per-client cursors, settings, single messages, message tails and
  * users. Message walks run from inside each other's callbacks, and one
- * stopped early leaves no read open behind it.
+ * stopped early leaves no read open behind it. Schema 3: migration of a
+ * version 2 file, forward-only read markers, finding a message by time
+ * (ties, gaps, sendAt out of log-id order) and the walk before a log id.
  */
 #include "config.h"
 
@@ -120,6 +122,7 @@ enum nested_mode {
 	NESTED_OTHER,    /* the other chat in the other direction */
 	NESTED_RECURSE,  /* the same callback, two rows deeper */
 	NESTED_STOP_ONE, /* a forward walk its callback stops at once */
+	NESTED_BEFORE,   /* the two before the row, same chat */
 };
 
 /* What nested_walk_cb saw: the outer rows in order, whether each outer
@@ -219,6 +222,29 @@ static const char v1_data[] =
     " (700, 12, 11, 70, 1, 1600000001, 120, 'old two');"
     "PRAGMA user_version = 1;";
 
+/* Version 2's step as released, frozen like version 1, and data for it:
+ * v1_schema + v1_data + v2_schema + v2_data is a version 2 file. */
+static const char v2_schema[] = "CREATE TABLE names ("
+                                " kind INTEGER,"
+                                " id INTEGER,"
+                                " name TEXT NOT NULL,"
+                                " PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+                                "CREATE TABLE client_cursors ("
+                                " client TEXT,"
+                                " chat_id INTEGER,"
+                                " log_id INTEGER,"
+                                " PRIMARY KEY (client, chat_id)) WITHOUT ROWID;"
+                                "CREATE TABLE settings ("
+                                " key TEXT PRIMARY KEY,"
+                                " value TEXT NOT NULL);";
+static const char v2_data[] =
+    "INSERT INTO names (kind, id, name) VALUES (0, 70, 'Olga'),"
+    " (1, 700, '#old-room');"
+    "INSERT INTO client_cursors (client, chat_id, log_id)"
+    " VALUES ('phone', 700, 11);"
+    "INSERT INTO settings (key, value) VALUES ('motd', 'v2');"
+    "PRAGMA user_version = 2;";
+
 static const int64_t crash_chats[3] = {1001, 1002, 1003};
 static unsigned commit_calls;
 
@@ -258,6 +284,11 @@ static void test_get_message(struct store *st, const char *path);
 static void test_tail(struct store *st);
 static void test_users(struct store *st);
 static void test_reopen_schema2(const char *path);
+static void test_migrate_v2(void);
+static void test_read_markers(struct store *st, const char *path);
+static void test_find_log_at(struct store *st);
+static void test_before(struct store *st);
+static void test_reopen_schema3(const char *path);
 static void test_batching(void);
 static void test_busy(void);
 static void fail_count_cb(struct store *st, void *arg);
@@ -491,7 +522,7 @@ test_open(void)
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM sqlite_master"
 	           " WHERE type = 'table'"),
-	    ==, 10);
+	    ==, 11);
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM sqlite_master"
 	           " WHERE type = 'trigger'"),
@@ -834,6 +865,16 @@ test_messages(struct store *st, const char *path)
 	is_int(store_set_read(st, 30, 601, 50), ==, 0);
 	is_int(store_set_read(st, 30, 602, 102), ==, 0);
 	is_int(store_set_read(st, 30, 602, 104), ==, 0);
+	{
+		int64_t wm = -1;
+
+		is_int(store_get_read(st, 30, 601, &wm), ==, 1);
+		is_int(wm, ==, 101);
+		is_int(store_get_read(st, 30, 602, &wm), ==, 1);
+		is_int(wm, ==, 104);
+		is_int(store_get_read(st, 30, 603, &wm), ==, 0);
+		is_int(wm, ==, 0);
+	}
 	is_int(store_flush(st), ==, 0);
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM reactions"
@@ -1055,6 +1096,10 @@ nested_walk_cb(const struct store_message *m, void *arg)
 		rc = store_foreach_message(nw->st, m->chat_id, 0, 0,
 		    messages_cb, &inner);
 		break;
+	case NESTED_BEFORE:
+		rc = store_foreach_message_before(nw->st, m->chat_id, m->log_id,
+		    2, messages_cb, &inner);
+		break;
 	}
 	if (rc != 0)
 		nw->inner_fails++;
@@ -1129,11 +1174,12 @@ test_migrate_v1(void)
 	st = store_open(NULL, path);
 	if (!ok(st != NULL, "a version 1 store opens"))
 		goto end;
-	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 	is_int(raw_int(path,
 	           "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-	           " AND name IN ('names', 'client_cursors', 'settings')"),
-	    ==, 3);
+	           " AND name IN ('names', 'client_cursors', 'settings',"
+	           " 'read_markers')"),
+	    ==, 4);
 	mode = raw_text(path, "PRAGMA journal_mode");
 	is_str(mode, "wal");
 	free(mode);
@@ -1184,7 +1230,7 @@ test_migrate_v1(void)
 	st = store_open(NULL, path);
 	if (!ok(st != NULL, "the migrated store opens again"))
 		goto end;
-	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 	memset(&names, 0, sizeof names);
 	is_int(store_foreach_name(st, names_cb, &names), ==, 0);
 	ok(names.n == 1 && names.id[0] == 70,
@@ -1219,7 +1265,7 @@ test_migrate_rollback(void)
 	ok(raw_exec(path, "DROP TABLE settings") == 0, "clash removed");
 	st = store_open(NULL, path);
 	ok(st != NULL, "the migration applies once the clash is gone");
-	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 	is_int(store_set_setting(st, "k", "v"), ==, 0);
 	store_close(st);
 	is_int(raw_int(path, "SELECT count(*) FROM settings"), ==, 1);
@@ -1635,6 +1681,27 @@ test_nested_walks(struct store *st)
 		    nw.inner_first[k] == 1;
 	ok(good, "inner walks stopped early; the outer one goes on");
 	ok(nw.text_kept && nw.inner_fails == 0, "no inner walk failed");
+
+	/* Before inside before: each row sees the two below it. */
+	nw = nested_walk_init(st, NESTED_BEFORE);
+	is_int(store_foreach_message_before(st, 50, INT64_MAX, 3,
+	           nested_walk_cb, &nw),
+	    ==, 0);
+	good = nw.n == 3;
+	for (k = 0; good && k < 3; k++)
+		good = nw.ids[k] == (int64_t)k + 4 && nw.inner_n[k] == 2 &&
+		    nw.inner_first[k] == (int64_t)k + 2 &&
+		    nw.inner_last[k] == (int64_t)k + 3;
+	ok(good, "a before walk inside a before walk: both complete");
+	ok(nw.text_kept && nw.inner_fails == 0,
+	    "the outer row survives the inner before walk");
+	/* And inside a forward walk (different cached statements). */
+	nw = nested_walk_init(st, NESTED_BEFORE);
+	is_int(store_foreach_message(st, 50, 4, 0, nested_walk_cb, &nw), ==, 0);
+	ok(nw.n == 2 && nw.ids[0] == 5 && nw.ids[1] == 6 &&
+	        nw.inner_first[0] == 3 && nw.inner_last[1] == 5 &&
+	        nw.inner_fails == 0 && nw.text_kept,
+	    "a before walk inside a forward walk");
 }
 
 /*
@@ -1704,6 +1771,24 @@ test_walk_early_stop(struct store *st, const char *path)
 	is_int(store_foreach_message(st, 51, 0, 0, messages_cb, &seen), ==, 0);
 	ok(seen.n == 6 && seen.log_id[0] == 1 && seen.log_id[5] == 6,
 	    "a full walk after all that sees every row");
+
+	/* A before walk stopped early. */
+	cl = make_log(51, 7, "other");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_flush(st), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 1;
+	is_int(store_foreach_message_before(st, 50, INT64_MAX, 4, messages_cb,
+	           &seen),
+	    ==, 0);
+	ok(seen.n == 1 && seen.log_id[0] == 3, "a before walk stops at 1");
+	is_int(raw_checkpoint_busy(path), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 51, 7, 2, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 5 && seen.log_id[1] == 6 &&
+	        seen.last.chat_id == 51,
+	    "the next before walk has its own chat, bound and limit");
 	is_int(store_flush(st), ==, 0);
 }
 
@@ -1787,6 +1872,283 @@ test_reopen_schema2(const char *path)
 	is_int(store_foreach_user(st, users_cb, &users), ==, 0);
 	ok(users.found && users.n == 7, "users kept");
 	is_str(users.status_message, "busy");
+	store_close(st);
+}
+
+/* A version 2 file is migrated to 3 on open: every table's data stays,
+ * read_markers starts empty and works, and it all survives a reopen. */
+static void
+test_migrate_v2(void)
+{
+	char *path = tmp_path("v2.db");
+	char *sql, *value = NULL;
+	struct store *st = NULL;
+	struct seen_names names;
+	struct seen_cursors cur;
+	struct seen_messages msgs;
+	struct seen_chat chat;
+	struct loco_chatlog cl;
+	int64_t ts = -1, log_id = -1;
+
+	sql = xasprintf("%s%s%s%s", v1_schema, v1_data, v2_schema, v2_data);
+	if (raw_exec(path, sql) != 0)
+		diag("cannot build the version 2 database '%s'", path);
+	free(sql);
+	is_int(raw_int(path, "PRAGMA user_version"), ==, 2);
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "a version 2 store opens"))
+		goto end;
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+	is_int(raw_int(path,
+	           "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	           " AND name = 'read_markers'"),
+	    ==, 1);
+
+	/* Version 1 and 2 data, through the API. */
+	chat = find_chat(st, 700);
+	ok(chat.found && chat.c.cursor == 12, "the chat and its cursor stay");
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_foreach_message(st, 700, 0, 0, messages_cb, &msgs), ==, 0);
+	ok(msgs.n == 2 && msgs.log_id[0] == 11 && msgs.log_id[1] == 12,
+	    "the messages stay");
+	memset(&names, 0, sizeof names);
+	is_int(store_foreach_name(st, names_cb, &names), ==, 0);
+	ok(names.n == 2 && names.id[0] == 70 && names.id[1] == 700,
+	    "the names stay");
+	is_str(names.name[1], "#old-room");
+	memset(&cur, 0, sizeof cur);
+	is_int(store_foreach_client_cursor(st, "phone", cursors_cb, &cur), ==,
+	    0);
+	ok(cur.n == 1 && cur.chat_id[0] == 700 && cur.log_id[0] == 11,
+	    "the client cursor stays");
+	is_int(store_get_setting(st, "motd", &value), ==, 0);
+	is_str(value, "v2");
+	free(value);
+	value = NULL;
+
+	/* The schema-3 functions on migrated data. */
+	is_int(store_get_read_marker(st, 700, &ts), ==, 0);
+	is_int(store_find_log_at(st, 700, 1600000000, &log_id), ==, 0);
+	is_int(log_id, ==, 11);
+	memset(&msgs, 0, sizeof msgs);
+	is_int(store_foreach_message_before(st, 700, INT64_MAX, 5, messages_cb,
+	           &msgs),
+	    ==, 0);
+	ok(msgs.n == 2 && msgs.log_id[0] == 11 && msgs.log_id[1] == 12,
+	    "the before walk sees the migrated messages");
+	is_int(store_set_read_marker(st, 700, 1600000001500), ==, 1);
+	cl = make_log(700, 13, "after v3");
+	is_int(store_add_message(st, &cl), ==, 0);
+	store_close(st);
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the migrated version 2 store opens again"))
+		goto end;
+	is_int(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+	ts = -1;
+	is_int(store_get_read_marker(st, 700, &ts), ==, 1);
+	ok(ts == 1600000001500, "the marker set after the migration is kept");
+	is_int(store_count_messages(st, 700), ==, 3);
+end:
+	store_close(st);
+	free(path);
+}
+
+/* Read markers: none at first, forward only (equal and older are
+ * no-ops), per chat, exact milliseconds, uncommitted ones readable. */
+static void
+test_read_markers(struct store *st, const char *path)
+{
+	int64_t ts = -1;
+
+	is_int(store_get_read_marker(st, 80, &ts), ==, 0);
+	ok(ts == -1, "no marker leaves *ts_ms alone");
+	is_int(store_set_read_marker(st, 80, 1700000000123), ==, 1);
+	is_int(store_get_read_marker(st, 80, &ts), ==, 1);
+	ok(ts == 1700000000123, "the marker reads back exactly");
+	is_int(store_set_read_marker(st, 80, 1700000000122), ==, 0);
+	is_int(store_set_read_marker(st, 80, 1700000000123), ==, 0);
+	is_int(store_get_read_marker(st, 80, &ts), ==, 1);
+	ok(ts == 1700000000123, "an older or equal marker does not move it");
+	is_int(store_set_read_marker(st, 80, 1700000000124), ==, 1);
+	is_int(store_get_read_marker(st, 80, &ts), ==, 1);
+	ok(ts == 1700000000124, "a later marker moves it by 1 ms");
+	/* Another chat is separate, and needs no chat row. */
+	is_int(store_get_read_marker(st, 8080, &ts), ==, 0);
+	is_int(store_set_read_marker(st, 8080, 5), ==, 1);
+	is_int(store_get_read_marker(st, 8080, &ts), ==, 1);
+	ok(ts == 5, "chat 8080's marker is its own");
+	is_int(store_get_read_marker(st, 80, &ts), ==, 1);
+	ok(ts == 1700000000124, "and chat 80's is unchanged");
+	ok(!find_chat(st, 8080).found, "a marker creates no chat row");
+	is_int(store_flush(st), ==, 0);
+	is_int(raw_int(path,
+	           "SELECT ts_ms FROM read_markers"
+	           " WHERE chat_id = 80"),
+	    ==, 1700000000124);
+	is_int(raw_int(path, "SELECT count(*) FROM read_markers"), ==, 2);
+}
+
+/* Finding a log id by time: seconds, ties, gaps, unknown chats, and a
+ * sendAt out of log-id order (the highest log id still wins). */
+static void
+test_find_log_at(struct store *st)
+{
+	/* log id, send_at */
+	static const int64_t rows[][2] = {{1, 100}, {2, 100}, {3, 105},
+	    {5, 105}, {7, 110}, {8, 103}};
+	static const int64_t want[][2] = {{0, 0}, {99, 0}, {100, 2}, {102, 2},
+	    {103, 8}, {104, 8}, {105, 8}, {109, 8}, {110, 8}, {INT64_MAX, 8},
+	    {INT64_MIN, 0}};
+	struct loco_chatlog cl;
+	int64_t log_id;
+	bool good = true;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		cl = make_log(90, rows[i][0], "timed");
+		cl.send_at = rows[i][1];
+		is_int(store_add_message(st, &cl), ==, 0);
+	}
+	/* Without 8 (sent "before" 7): ties and gaps. Uncommitted yet. */
+	is_int(store_find_log_at(st, 90, 100, &log_id), ==, 0);
+	is_int(log_id, ==, 2);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		log_id = -1;
+		if (store_find_log_at(st, 90, want[i][0], &log_id) != 0 ||
+		    log_id != want[i][1]) {
+			diag("at %" PRId64 ": got %" PRId64 ", want %" PRId64,
+			    want[i][0], log_id, want[i][1]);
+			good = false;
+		}
+	}
+	ok(good, "each time maps to the highest log id sent at or before it");
+	is_int(store_flush(st), ==, 0);
+
+	/* A plain ascending chat: the last of a tie. */
+	for (i = 1; i <= 6; i++) {
+		cl = make_log(91, (int64_t)i, "tied");
+		cl.send_at = 200 + (int64_t)(i - 1) / 2; /* 200,200,201,... */
+		is_int(store_add_message(st, &cl), ==, 0);
+	}
+	is_int(store_find_log_at(st, 91, 200, &log_id), ==, 0);
+	is_int(log_id, ==, 2);
+	is_int(store_find_log_at(st, 91, 201, &log_id), ==, 0);
+	is_int(log_id, ==, 4);
+	is_int(store_find_log_at(st, 91, 199, &log_id), ==, 0);
+	is_int(log_id, ==, 0);
+	log_id = -1;
+	is_int(store_find_log_at(st, 9191, 1000, &log_id), ==, 0);
+	ok(log_id == 0, "an unknown chat gives 0");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* The walk before a log id: newest first cut, ascending out, limits,
+ * bounds exclusive, INT64_MAX for the newest, stopping early. */
+static void
+test_before(struct store *st)
+{
+	struct seen_messages seen;
+	struct loco_chatlog cl;
+	bool asc = true;
+	size_t k;
+
+	/* Chat 40 holds 1..25 (test_foreach). */
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, INT64_MAX, 5, messages_cb,
+	           &seen),
+	    ==, 0);
+	is_uint(seen.n, ==, 5);
+	for (k = 0; k < seen.n && k < 5; k++)
+		asc = asc && seen.log_id[k] == 21 + (int64_t)k;
+	ok(asc, "INT64_MAX, limit 5 gives 21..25, ascending");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, 10, 3, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 3 && seen.log_id[0] == 7 && seen.log_id[1] == 8 &&
+	        seen.log_id[2] == 9,
+	    "before 10, limit 3 gives 7..9 (10 excluded)");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, 3, 10, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 1 && seen.log_id[1] == 2,
+	    "a limit above what is left gives what is left");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, 1, 10, messages_cb, &seen),
+	    ==, 0);
+	is_uint(seen.n, ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, INT64_MIN, 10, messages_cb,
+	           &seen),
+	    ==, 0);
+	is_uint(seen.n, ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, INT64_MAX, 0, messages_cb,
+	           &seen),
+	    ==, 0);
+	ok(seen.n == 0, "limit 0 hands out nothing");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 40, 1000, SIZE_MAX, messages_cb,
+	           &seen),
+	    ==, 0);
+	ok(seen.n == 25 && seen.log_id[0] == 1 && seen.log_id[24] == 25,
+	    "SIZE_MAX gives all, ascending");
+	memset(&seen, 0, sizeof seen);
+	seen.stop_after = 2;
+	is_int(store_foreach_message_before(st, 40, 20, 5, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 15 && seen.log_id[1] == 16,
+	    "the callback stops the before walk");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 4040, INT64_MAX, 5, messages_cb,
+	           &seen),
+	    ==, 0);
+	is_uint(seen.n, ==, 0);
+	/* Gaps in log ids, deleted messages (handed out, marked), and
+	 * uncommitted rows. */
+	cl = make_log(92, 10, "ten");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(92, 30, "thirty");
+	is_int(store_add_message(st, &cl), ==, 0);
+	cl = make_log(92, 50, "fifty");
+	is_int(store_add_message(st, &cl), ==, 0);
+	is_int(store_mark_deleted(st, 92, 30), ==, 0);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 92, 50, 1, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 1 && seen.log_id[0] == 30 && seen.last.deleted &&
+	        seen.last.chat_id == 92,
+	    "the row below a gap, deleted and uncommitted, is handed out");
+	is_str(seen.text, "thirty");
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 92, 31, 5, messages_cb, &seen),
+	    ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 10 && seen.log_id[1] == 30,
+	    "a bound inside a gap");
+	is_int(store_flush(st), ==, 0);
+}
+
+/* Schema-3 data survives a reopen. */
+static void
+test_reopen_schema3(const char *path)
+{
+	struct store *st;
+	struct seen_messages seen;
+	int64_t ts = 0, log_id = 0;
+
+	st = store_open(NULL, path);
+	if (!ok(st != NULL, "the store opens again for schema 3"))
+		return;
+	is_int(store_get_read_marker(st, 80, &ts), ==, 1);
+	ok(ts == 1700000000124, "the read marker is kept");
+	is_int(store_find_log_at(st, 91, 201, &log_id), ==, 0);
+	is_int(log_id, ==, 4);
+	memset(&seen, 0, sizeof seen);
+	is_int(store_foreach_message_before(st, 92, INT64_MAX, 2, messages_cb,
+	           &seen),
+	    ==, 0);
+	ok(seen.n == 2 && seen.log_id[0] == 30 && seen.log_id[1] == 50,
+	    "the before walk after a reopen");
 	store_close(st);
 }
 
@@ -2224,6 +2586,7 @@ main(void)
 	test_refuse();
 	test_migrate_v1();
 	test_migrate_rollback();
+	test_migrate_v2();
 
 	path = tmp_path("main.db");
 	st = store_open(NULL, path);
@@ -2242,9 +2605,13 @@ main(void)
 		test_nested_walks(st);
 		test_walk_early_stop(st, path);
 		test_users(st);
+		test_read_markers(st, path);
+		test_find_log_at(st);
+		test_before(st);
 		store_close(st);
 		test_reopen(path);
 		test_reopen_schema2(path);
+		test_reopen_schema3(path);
 	}
 	free(path);
 
