@@ -1571,70 +1571,62 @@ store_set_read_marker(struct store *st, int64_t chat_id, int64_t ts_ms)
 	return moved;
 }
 
-int
-store_get_read_marker(struct store *st, int64_t chat_id, int64_t *ts_ms)
+/*
+ * Run the cached one-row query id with a and b bound (b only when nbind
+ * is 2): 1 with *out from its first column, 0 when it has no row (*out is
+ * 0 then), -1 after logging what failed.
+ */
+static int
+store_get_int64(struct store *st, enum store_stmt id, int nbind, int64_t a,
+    int64_t b, int64_t *out, const char *what)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((s = store_stmt(st, STORE_MARKER_GET)) == NULL)
+	*out = 0;
+	if ((s = store_stmt(st, id)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK)
-		return store_fail(st, s, "bind a chat");
+	if (sqlite3_bind_int64(s, 1, a) != SQLITE_OK ||
+	    (nbind == 2 && sqlite3_bind_int64(s, 2, b) != SQLITE_OK))
+		return store_fail(st, s, what);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*ts_ms = sqlite3_column_int64(s, 0);
+		*out = sqlite3_column_int64(s, 0);
 	else if (rc != SQLITE_DONE)
-		return store_fail(st, s, "read a read marker");
+		return store_fail(st, s, what);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+store_get_read_marker(struct store *st, int64_t chat_id, int64_t *ts_ms)
+{
+	int64_t v;
+	int rc = store_get_int64(st, STORE_MARKER_GET, 1, chat_id, 0, &v,
+	    "read a read marker");
+
+	if (rc == 1)
+		*ts_ms = v;
+	return rc;
 }
 
 int
 store_get_read(struct store *st, int64_t chat_id, int64_t user_id,
     int64_t *watermark)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*watermark = 0;
-	if ((s = store_stmt(st, STORE_READ_GET)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, user_id) != SQLITE_OK)
-		return store_fail(st, s, "bind a read mark");
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*watermark = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, s, "read a read mark");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW ? 1 : 0;
+	return store_get_int64(st, STORE_READ_GET, 2, chat_id, user_id,
+	    watermark, "read a read mark");
 }
 
 int
 store_find_log_at(struct store *st, int64_t chat_id, int64_t send_at,
     int64_t *log_id)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*log_id = 0;
-	if ((s = store_stmt(st, STORE_LOG_AT)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(s, 1, chat_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, send_at) != SQLITE_OK)
-		return store_fail(st, s, "bind a time");
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*log_id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, s, "find a message by time");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return 0;
+	return store_get_int64(st, STORE_LOG_AT, 2, chat_id, send_at, log_id,
+	           "find a message by time") == -1
+	    ? -1
+	    : 0;
 }
 
 int
