@@ -82,14 +82,6 @@ struct bridge_history_out {
 	size_t messages; /* messages that gave at least one line */
 };
 
-static const char *
-bridge_history_nick_of(int64_t user_id, void *arg)
-{
-	struct bridge *b = arg;
-
-	return bridge_world_user(b->world, user_id)->nick;
-}
-
 /* Render one stored message to the client, as a replayed line. */
 static bool
 bridge_history_render_cb(const struct store_message *m, void *arg)
@@ -271,19 +263,8 @@ bridge_history_send(struct bridge *b, struct bridge_client *bc,
 	o.b = b;
 	o.bc = bc;
 	o.chat = chat;
-	o.in.server_name = b->cfg.server_name;
-	o.in.target = chat->name;
-	o.in.query = chat->query;
-	o.in.own_nick = bridge_world_own_nick(b->world);
-	o.in.own_id = b->cfg.own_id;
 	/* History is backlog: a stamp for clients without server-time. */
-	o.in.replay = true;
-	o.in.server_time = irc_client_has_cap(bc->c, IRC_CAP_SERVER_TIME);
-	o.in.message_tags = irc_client_has_cap(bc->c, IRC_CAP_MESSAGE_TAGS);
-	o.in.reply_prefix = true;
-	o.in.now = time(NULL);
-	o.in.nick_of = bridge_history_nick_of;
-	o.in.arg = b;
+	bridge_render_setup(b, bc, chat, true, &o.in);
 	irc_client_batch_begin(bc->c, "chathistory", params);
 	for (i = 0; i < p->n && !bc->dead; i++)
 		if (store_get_message(b->store, chat->id, p->ids[i],

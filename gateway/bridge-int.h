@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bridge-names.h"
+#include "bridge-render.h"
 #include "bridge-world.h"
 #include "bridge.h"
 #include "irc-msg.h"
@@ -203,6 +204,10 @@ void bridge_redact_on_deleted(struct bridge *b, int64_t chat_id,
  * shown. 0, or -1 when the store failed. */
 int bridge_history_send_latest(struct bridge *b, struct bridge_client *bc,
     struct bridge_chat *chat, size_t n, size_t *sent);
+/* Fill in (for bridge_render_message) for chat as seen by bc; replay
+ * asks for text stamps where the client lacks server-time. */
+void bridge_render_setup(struct bridge *b, struct bridge_client *bc,
+    struct bridge_chat *chat, bool replay, struct bridge_render_in *in);
 /* Add a server tag ahead of the client-only ones (IRC.md 2.0). */
 void bridge_add_server_tag(struct irc_msg *m, const char *key,
     const char *value);

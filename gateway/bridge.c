@@ -477,8 +477,7 @@ bridge_write_inflight(const struct bridge *b, int64_t chat_id)
 	return false;
 }
 
-/* Fill the render input for chat as seen by bc. */
-static void
+void
 bridge_render_setup(struct bridge *b, struct bridge_client *bc,
     struct bridge_chat *chat, bool replay, struct bridge_render_in *in)
 {
